@@ -1,0 +1,64 @@
+"""Nox sessions for the Kusari monorepo: tests, lint, the MNIST demo and the benchmarks.
+
+Every session installs the packages from their folders under ``packages/`` into a fresh virtual
+environment, so what is tested is what a user gets from ``pip install``.
+"""
+
+import nox
+
+nox.needs_version = ">=2024.3.2"
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["lint", "tests"]
+
+PACKAGES = ("core", "cv", "rl", "ui")
+
+
+def _with_test_extra(*packages: str) -> list[str]:
+    """Return pip requirements that install each package from its folder with its test extra."""
+    return [f"./packages/{package}[test]" for package in packages]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Install all four packages and run the whole test suite; posargs go to pytest."""
+    session.install(*_with_test_extra(*PACKAGES))
+    session.run("pytest", "tests", *session.posargs)
+
+
+def _package_tests_session(package: str) -> None:
+    """Register the session ``tests_<package>``: that package and core, and tests/<package>."""
+    required = dict.fromkeys(("core", package))
+
+    def package_tests(session: nox.Session) -> None:
+        session.install(*_with_test_extra(*required))
+        session.run("pytest", f"tests/{package}", *session.posargs)
+
+    package_tests.__doc__ = (
+        f"Install {' and '.join(required)} only and run tests/{package}; posargs go to pytest."
+    )
+    nox.session(name=f"tests_{package}", tags=["packages"])(package_tests)
+
+
+for _package in PACKAGES:
+    _package_tests_session(_package)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Run ``ruff check`` on the whole repository (configuration in ruff.toml)."""
+    session.install("ruff")
+    session.run("ruff", "check", ".", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Train an MLP on the bundled MNIST subset; posargs go to examples/mnist/train_mnist.py."""
+    session.install("./packages/core", "tqdm")
+    session.run("python", "examples/mnist/train_mnist.py", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks in benchmarks/run.py against core; posargs go to the script."""
+    session.install("./packages/core")
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,0 +1,1 @@
+"""Array backends: ``kusari.backends.cuda`` (CuPy, optional) and the host CPU."""

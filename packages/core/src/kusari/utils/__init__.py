@@ -1,0 +1,42 @@
+"""Small utilities shared by functions and links (Chainer's ``chainer.utils``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from kusari.utils import type_check
+
+__all__ = ["force_array", "force_type", "size_of_shape", "type_check"]
+
+
+def force_array(x: Any, dtype: Any = None) -> Any:
+    """Return ``x`` as an array; NumPy reductions on 0-d input give scalars, this undoes that.
+
+    Args:
+        x: An array or a NumPy scalar.
+        dtype: If given, the array is cast to this dtype.
+    """
+    if numpy.isscalar(x):
+        return numpy.asarray(x, dtype=dtype)
+    if dtype is not None and x.dtype != dtype:
+        return x.astype(dtype, copy=False)
+    return x
+
+
+def force_type(dtype: Any, value: Any) -> Any:
+    """Cast a scalar or an array ``value`` to ``dtype`` (arrays keep their device)."""
+    if numpy.isscalar(value):
+        return dtype.type(value)
+    if value.dtype != dtype:
+        return value.astype(dtype, copy=False)
+    return value
+
+
+def size_of_shape(shape: tuple[int, ...]) -> int:
+    """Number of elements of an array of ``shape`` (1 for ``()``)."""
+    size = 1
+    for s in shape:
+        size *= s
+    return int(size)
