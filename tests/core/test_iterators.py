@@ -79,6 +79,7 @@ def test_no_repeat_stops_with_partial_last_batch():
     it = SerialIterator(list(range(5)), 2, repeat=False, shuffle=False)
     assert list(it) == [[0, 1], [2, 3], [4]]
     assert it.epoch == 1 and it.is_new_epoch
+    assert it.previous_epoch_detail == 1.0
     with pytest.raises(StopIteration):
         it.next()
     it.reset()

@@ -32,8 +32,9 @@ def get_device(device_spec: Any) -> Device:
     """Return the :class:`Device` a spec names.
 
     Args:
-        device_spec: ``'@numpy'``, ``'@cupy:N'``, an ``int`` (negative for the host), the
-            ``numpy`` module, a :class:`Device`, or ``None`` (the host).
+        device_spec: ``'@numpy'``, ``'@cupy:N'``, an ``int`` or a string holding one (negative
+            for the host; Chainer's examples pass ``'-1'``), the ``numpy`` module, a
+            :class:`Device`, or ``None`` (the host).
 
     Raises:
         ValueError: The spec is not one of the forms above.
@@ -52,6 +53,8 @@ def get_device(device_spec: Any) -> Device:
             return GpuDevice(int(device_spec[6:]))
         if device_spec == "@cupy":
             return GpuDevice(0)
+        if device_spec.lstrip("-").isdigit():
+            return get_device(int(device_spec))
     if getattr(device_spec, "__name__", None) == "cupy":
         return GpuDevice(device_spec.cuda.Device().id)
     raise ValueError(

@@ -17,7 +17,16 @@ import numpy
 
 
 class GlobalConfig:
-    """Process-wide default values of the configuration entries."""
+    """Process-wide default values of the configuration entries.
+
+    Each value is mirrored as a class attribute of :class:`LocalConfig`, so that reading
+    ``config.<name>`` in a thread that did not override it is a plain attribute lookup (it runs on
+    every function call) rather than a call of ``__getattr__``.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        setattr(LocalConfig, name, value)
 
     def __init__(self) -> None:
         self.debug = False
@@ -44,7 +53,7 @@ class LocalConfig(threading.local):
         self._global = global_config
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._global, name)
+        raise AttributeError(f"kusari.config has no entry {name!r}")
 
     def show(self, file: Any = sys.stdout) -> None:
         """Print the effective value of every entry as ``name  value`` lines."""

@@ -73,8 +73,10 @@ def generate_array(
         array([0., 0., 0.], dtype=float32)
     """
     dtype_attr = getattr(initializer, "dtype", None)
-    if dtype is not None and dtype_attr is not None and numpy.dtype(dtype) != numpy.dtype(
-        dtype_attr
+    if (
+        dtype is not None
+        and dtype_attr is not None
+        and numpy.dtype(dtype) != numpy.dtype(dtype_attr)
     ):
         raise ValueError(
             f"generate_array: dtype {numpy.dtype(dtype)} != the initializer's dtype "

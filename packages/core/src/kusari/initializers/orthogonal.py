@@ -58,9 +58,7 @@ class Orthogonal(Initializer):
         self, scale: float = 1.1, dtype: Any = None, mode: str = "auto", *, rng: Any = None
     ) -> None:
         if mode not in _MODES:
-            raise ValueError(
-                f"Orthogonal: mode must be one of {sorted(_MODES)}, got {mode!r}"
-            )
+            raise ValueError(f"Orthogonal: mode must be one of {sorted(_MODES)}, got {mode!r}")
         self.scale = scale
         self.mode = mode
         self.rng = rng

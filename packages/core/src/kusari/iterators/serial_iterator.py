@@ -76,6 +76,7 @@ class SerialIterator(Iterator):
             ValueError: ``repeat`` is ``True`` and the dataset is empty, or the order sampler
                 returned an order of another length.
         """
+        self._previous_epoch_detail = self.epoch_detail
         if not self._repeat and self._epoch > 0:
             raise StopIteration
         n = self._epoch_size
@@ -86,7 +87,6 @@ class SerialIterator(Iterator):
             self._epoch = 1
             self._is_new_epoch = True
             raise StopIteration
-        self._previous_epoch_detail = self.epoch_detail
         position, epoch, order = self._current_position, self._epoch, self._order
         remaining = self.batch_size
         chunks = []

@@ -18,7 +18,9 @@ def force_array(x: Any, dtype: Any = None) -> Any:
         x: An array or a NumPy scalar.
         dtype: If given, the array is cast to this dtype.
     """
-    if numpy.isscalar(x):
+    if type(x) is numpy.ndarray and dtype is None:
+        return x
+    if isinstance(x, (numpy.generic, int, float, bool)):
         return numpy.asarray(x, dtype=dtype)
     if dtype is not None and x.dtype != dtype:
         return x.astype(dtype, copy=False)

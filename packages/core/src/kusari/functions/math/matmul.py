@@ -6,6 +6,7 @@ from typing import Any
 
 from kusari import backend
 from kusari.function_node import FunctionNode
+from kusari.functions.array.reshape import reshape
 from kusari.utils import force_array, type_check
 from kusari.variable import Variable
 
@@ -80,8 +81,6 @@ def matmul(a: Variable | Any, b: Variable | Any, transa: bool = False,
     Raises:
         InvalidType: Dtypes differ or the contracted dimensions do not match.
     """
-    from kusari.functions.array.reshape import reshape
-
     a_1d = a.ndim == 1
     b_1d = b.ndim == 1
     if a_1d:
