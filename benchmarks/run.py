@@ -149,7 +149,7 @@ def make_torch(sizes: list[int], batch: int, lr: float = 0.01):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        return float(loss)
+        return loss.item()
 
     return step
 

@@ -310,3 +310,37 @@ def test_grad_argument_errors():
         kusari.grad([y], [x])
     with pytest.raises(ValueError, match=r"len\(grad_outputs\) \(2\) != len\(outputs\) \(1\)"):
         kusari.grad([y], [x], [None, None])
+
+
+def test_backward_from_several_outputs():
+    x = Variable(numpy.array([1.0, 2.0], numpy.float32))
+    y = x * 2.0
+    z = x * x
+    kusari.backward([y, z], [numpy.ones(2, numpy.float32), numpy.full(2, 0.5, numpy.float32)])
+    numpy.testing.assert_allclose(x.grad, 2.0 + x.array)
+    with pytest.raises(ValueError, match="no output has a gradient"):
+        kusari.backward([x * 2.0])
+    with pytest.raises(ValueError, match=r"len\(grad_outputs\) \(1\) != len\(outputs\) \(2\)"):
+        kusari.backward([y, z], [None])
+
+
+def test_debug_and_dtype_helpers():
+    assert kusari.get_dtype() == numpy.float32
+    assert kusari.get_dtype(numpy.float16) == numpy.float16
+    assert not kusari.is_debug()
+    with kusari.using_config("debug", False):
+        kusari.set_debug(True)
+        assert kusari.is_debug()
+    assert not kusari.is_debug()
+
+
+def test_chainer_top_level_names_exist():
+    for name in ("Variable", "Parameter", "FunctionNode", "Link", "Chain", "ChainList",
+                 "Sequential", "Optimizer", "GradientMethod", "UpdateRule", "Reporter",
+                 "report", "report_scope", "Initializer", "Serializer", "Deserializer",
+                 "config", "global_config", "using_config", "no_backprop_mode",
+                 "force_backprop_mode", "grad", "backward", "get_device", "cuda",
+                 "functions", "links", "optimizers", "serializers", "datasets", "iterators",
+                 "training", "initializers", "gradient_check", "dataset", "reporter"):
+        assert hasattr(kusari, name), name
+        assert name in kusari.__all__, name

@@ -124,16 +124,22 @@ def _accumulate_leaf(
 ) -> None:
     old = x._grad_var
     if old is None:
-        # one gradient array may reach several leaves (e.g. both inputs of an add); each leaf
-        # gets its own copy so that in-place hooks on one do not change another
-        if id(gx._data) in handed_out:
-            gx = _make_variable(gx._data.copy(), False) if not double else gx * 1
+        # one gradient array may reach several leaves (e.g. both inputs of an add), and it may
+        # be a read-only broadcast view; each leaf gets an array of its own so that in-place
+        # optimizer hooks on one change nothing else
+        data = gx._data
+        if id(data) in handed_out or not _is_own_writable(data):
+            gx = _make_variable(data.copy(), False) if not double else gx * 1
         handed_out.add(id(gx._data))
         x._grad_var = gx
     else:
         x._grad_var = _add(old, gx, double)
     if loss_scale is not None and hasattr(x, "_loss_scale"):
         x._loss_scale = loss_scale
+
+
+def _is_own_writable(a: Any) -> bool:
+    return getattr(a.flags, "writeable", True) and (a.size <= 1 or 0 not in a.strides)
 
 
 def _record_output_grads(
@@ -165,3 +171,38 @@ def _check_grad(node: Any, x: Variable, gx: Variable) -> None:
             f"{node.label}.backward: gradient of shape {g.shape} and dtype {g.dtype} for an "
             f"input of shape {data.shape} and dtype {data.dtype}"
         )
+
+
+def backward(
+    outputs: tuple[Variable, ...] | list[Variable],
+    grad_outputs: tuple[Variable | None, ...] | list[Variable | None] | None = None,
+    *,
+    enable_double_backprop: bool = False,
+) -> None:
+    """Run backprop from several outputs at once (Chainer's ``chainer.backward``).
+
+    Args:
+        outputs: Variables to start from.
+        grad_outputs: Their initial gradients; ``None`` uses each output's ``grad_var``.
+        enable_double_backprop: Record the backward pass for further differentiation.
+
+    Raises:
+        ValueError: Lengths differ, or an output has no gradient to start from.
+    """
+    outputs = tuple(outputs)
+    if grad_outputs is None:
+        grad_outputs = tuple(y.grad_var for y in outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"backward: len(grad_outputs) ({len(grad_outputs)}) != len(outputs) ({len(outputs)})"
+        )
+    pairs = [(y, g) for y, g in zip(outputs, grad_outputs, strict=True) if g is not None]
+    if not pairs:
+        raise ValueError("backward: no output has a gradient to start from; set grad first")
+    backprop(
+        tuple(y for y, _ in pairs),
+        tuple(g if isinstance(g, Variable) else _make_variable(g, False) for _, g in pairs),
+        retain_grad=False,
+        enable_double_backprop=enable_double_backprop,
+        loss_scale=None,
+    )

@@ -1,7 +1,7 @@
 """Devices and array modules (Chainer v7's ``chainer.backend``).
 
-A device spec is ``'@numpy'``, ``'@cupy:N'``, an integer (negative: the host; ``N >= 0``: GPU ``N``),
-the ``numpy`` module, a :class:`Device`, or ``None`` (the host).
+A device spec is ``'@numpy'``, ``'@cupy:N'``, an integer (negative: the host; ``N >= 0``: GPU
+``N``), the ``numpy`` module, a :class:`Device`, or ``None`` (the host).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 import numpy
 
 from kusari._backend import Device
-
 from kusari.backends._cpu import CpuDevice
 from kusari.backends.cuda import GpuDevice, get_array_module
 

@@ -99,3 +99,23 @@ def no_backprop_mode() -> contextlib.AbstractContextManager[None]:
 def force_backprop_mode() -> contextlib.AbstractContextManager[None]:
     """Make a ``with`` block record the graph even inside :func:`no_backprop_mode`."""
     return using_config("enable_backprop", True)
+
+
+def is_debug() -> bool:
+    """Whether debug mode (``config.debug``) is on."""
+    return bool(config.debug)
+
+
+def set_debug(debug: bool) -> None:
+    """Turn debug mode on or off for the current thread (``config.debug = debug``)."""
+    config.debug = debug
+
+
+def get_dtype(dtype: Any = None, map_mixed16: Any = None) -> numpy.dtype:
+    """Resolve a dtype: ``dtype`` itself, or ``config.dtype`` when it is ``None``.
+
+    Args:
+        dtype: A dtype, or ``None`` for the configured default.
+        map_mixed16: Accepted for Chainer compatibility; Kusari has no ``mixed16`` mode.
+    """
+    return numpy.dtype(config.dtype if dtype is None else dtype)

@@ -89,7 +89,7 @@ class FunctionNode:
         self._input_indexes_to_retain = tuple(indexes)
 
     def retain_outputs(self, indexes: Sequence[int]) -> None:
-        """Keep the outputs at ``indexes`` for :meth:`get_retained_outputs` (call in ``forward``)."""
+        """Keep the outputs at ``indexes`` for :meth:`get_retained_outputs` (call in forward)."""
         self._output_indexes_to_retain = tuple(indexes)
 
     def get_retained_inputs(self) -> tuple[Variable, ...]:

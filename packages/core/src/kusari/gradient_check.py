@@ -211,18 +211,22 @@ def _directional_difference(
     dtype: Any,
     detect_nondifferentiable: bool,
 ) -> float:
-    cast = (lambda a: a.astype(dtype)) if dtype is not None else (lambda a: a.copy())
+    def cast(a: Any) -> Any:
+        return a.astype(dtype) if dtype is not None else a.copy()
+
     base = [cast(x) if not ng else x for x, ng in zip(xs_data, no_grads, strict=True)]
     param_orig = [p.array for p in params]
     param_base = [cast(a) for a in param_orig]
+
+    xp = backend.get_array_module(*xs_data)
 
     def evaluate(t: float) -> float:
         it = iter(directions)
         args = []
         for x, ng in zip(base, no_grads, strict=True):
-            args.append(x if ng else (x + t * next(it)).astype(x.dtype))
+            args.append(x if ng else xp.asarray(x + t * next(it), dtype=x.dtype))
         for p, a in zip(params, param_base, strict=True):
-            p.array = (a + t * next(it)).astype(a.dtype)
+            p.array = xp.asarray(a + t * next(it), dtype=a.dtype)
         ys = _as_tuple(func(*[Variable(a) for a in args]))
         total = 0.0
         for y, gy in zip(ys, y_grads, strict=True):

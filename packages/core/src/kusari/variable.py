@@ -483,16 +483,6 @@ class Parameter(Variable):
         if self.update_rule is not None:
             self.update_rule.update(self)
 
-    def __reduce__(self) -> Any:
-        return (_rebuild_parameter, (self._data, self.name, self.grad, self.initializer))
-
-
-def _rebuild_parameter(data: Any, name: str | None, grad: Any, init: Any) -> Parameter:
-    p = Parameter(data if data is not None else init, name=name)
-    if grad is not None:
-        p.grad = grad
-    return p
-
 
 def as_variable(obj: Any) -> Variable:
     """Return ``obj`` if it is a Variable, else a Variable wrapping it with ``requires_grad=False``.

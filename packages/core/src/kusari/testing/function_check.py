@@ -45,7 +45,7 @@ def _as_tuple(x: Any) -> tuple:
 
 
 def _random_like(a: Any, rng: numpy.random.Generator) -> numpy.ndarray:
-    return rng.uniform(-1, 1, a.shape).astype(a.dtype)
+    return numpy.asarray(rng.uniform(-1, 1, a.shape), dtype=a.dtype)
 
 
 def check_function(

@@ -6,9 +6,18 @@ from typing import Any
 
 import numpy
 
-from kusari.utils import type_check
+from kusari.utils import conv, type_check
+from kusari.utils.conv import get_conv_outsize, get_deconv_outsize
 
-__all__ = ["force_array", "force_type", "size_of_shape", "type_check"]
+__all__ = [
+    "conv",
+    "force_array",
+    "force_type",
+    "get_conv_outsize",
+    "get_deconv_outsize",
+    "size_of_shape",
+    "type_check",
+]
 
 
 def force_array(x: Any, dtype: Any = None) -> Any:

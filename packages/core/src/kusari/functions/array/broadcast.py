@@ -1,8 +1,10 @@
-"""broadcast_to: expand an array to a shape by NumPy's broadcasting rules."""
+"""broadcast_to and broadcast: expand arrays to a shape by NumPy's broadcasting rules."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy
 
 from kusari import backend
 from kusari.function_node import FunctionNode
@@ -61,3 +63,58 @@ def broadcast_to(x: Variable | Any, shape: tuple[int, ...]) -> Variable:
         return x if isinstance(x, Variable) else Variable(x, requires_grad=False)
     y, = BroadcastTo(shape).apply((x,))
     return y
+
+
+class Broadcast(FunctionNode):
+    """Broadcast the inputs against each other; each gradient is summed back to its input."""
+
+    def check_type_forward(self, in_types: type_check.TypeInfoTuple) -> None:
+        """Check that there is an input and that the shapes broadcast together."""
+        if len(in_types) == 0:
+            raise type_check.InvalidType("broadcast: expected at least 1 input, got 0")
+        shapes = [tuple(x.shape) for x in in_types]
+        try:
+            numpy.broadcast_shapes(*shapes)
+        except ValueError:
+            listed = ", ".join(str(s) for s in shapes)
+            raise type_check.InvalidType(
+                f"broadcast: shapes {listed} do not broadcast together"
+            ) from None
+
+    def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Broadcast the arrays (read-only views)."""
+        self._in_shapes = [x.shape for x in inputs]
+        xp = backend.get_array_module(*inputs)
+        return tuple(xp.broadcast_arrays(*inputs))
+
+    def backward(self, indexes: tuple[int, ...], grad_outputs: tuple) -> tuple:
+        """Sum each output's gradient back to its input's shape."""
+        from kusari.functions.math.sum_to import sum_to
+
+        return tuple(
+            None if grad_outputs[i] is None else sum_to(grad_outputs[i], self._in_shapes[i])
+            for i in indexes
+        )
+
+
+def broadcast(*args: Variable | Any) -> Variable | tuple[Variable, ...]:
+    """Broadcast the inputs against each other following NumPy's rules.
+
+    Args:
+        *args: Variables or arrays whose shapes broadcast together, e.g. ``(B, 1, C)`` and
+            ``(N, 1)``.
+
+    Returns:
+        One Variable per input, all of the common shape (``(B, N, C)`` in the example); a single
+        Variable (not a tuple) when one input is given.
+
+    Raises:
+        InvalidType: No input is given, or the shapes do not broadcast together.
+
+    Example:
+        >>> y, w = F.broadcast(numpy.zeros((3, 1), "f"), numpy.zeros((4,), "f"))
+        >>> y.shape, w.shape
+        ((3, 4), (3, 4))
+    """
+    ys = Broadcast().apply(args)
+    return ys[0] if len(ys) == 1 else ys

@@ -22,8 +22,9 @@ class Transpose(FunctionNode):
         type_check.expect_n_inputs("transpose", in_types, 1)
         x = in_types[0]
         if self.axes is not None:
-            norm = sorted(a % x.ndim if x.ndim else a for a in self.axes)
-            if len(self.axes) != x.ndim or norm != list(range(x.ndim)):
+            n = x.ndim
+            norm = sorted(a % n if -n <= a < n else n for a in self.axes)
+            if len(self.axes) != n or norm != list(range(n)):
                 raise type_check.InvalidType(
                     f"transpose: axes {self.axes} is not a permutation of the {x.ndim} axes "
                     f"of x (shape {tuple(x.shape)})"

@@ -1,7 +1,10 @@
 """Arithmetic on Variables: the nodes behind ``+ - * / // ** @``, unary ``-`` and ``abs``.
 
-Python and NumPy scalars are cast to the Variable's dtype, so ``x * 2.0`` keeps float32 float32.
-Array operands broadcast like NumPy; their gradients are summed back to each operand's shape.
+Python and NumPy scalars are cast to the Variable's dtype, so ``x * 2.0`` keeps float32 float32
+(a float scalar with an integer Variable is left alone: ``x_int * 2.5`` follows NumPy's promotion).
+Array operands are cast to the Variable's dtype when NumPy's ``same_kind`` rule allows it (as
+Chainer does); two Variables must share a dtype. Operands broadcast like NumPy; their gradients are
+summed back to each operand's shape.
 :func:`install_variable_arithmetics` puts these operators on :class:`~kusari.Variable`.
 """
 
@@ -16,7 +19,7 @@ from kusari import backend
 from kusari.function_node import FunctionNode
 from kusari.functions.math.exponential import log
 from kusari.functions.math.sum_to import sum_to
-from kusari.utils import force_array
+from kusari.utils import force_array, type_check
 from kusari.variable import Variable
 
 
@@ -25,18 +28,32 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _const(x: Variable, value: Any) -> Any:
-    """Cast a scalar operand to the dtype of ``x`` (bools and ints on float data included)."""
+    """Cast a scalar operand to the dtype of ``x``, unless that would truncate it.
+
+    Any scalar takes a float Variable's dtype; on integer or bool data only scalars of the same
+    kind are cast (``x_int * 2.5`` stays a float product, as in NumPy).
+    """
     dtype = x._data.dtype
-    if dtype.kind in "iub" and isinstance(value, float):
-        return value
-    return dtype.type(value)
+    if dtype.kind == "f" or numpy.result_type(value).kind == dtype.kind or (
+        dtype.kind in "iu" and isinstance(value, (bool, numpy.bool_))
+    ):
+        return dtype.type(value)
+    return value
 
 
 def _rhs(x: Variable, value: Any) -> Any:
-    """Return ``value`` as something ``apply`` takes, with a clear error for other types."""
-    if isinstance(value, Variable) or hasattr(value, "__array_interface__") or (
-        type(value).__module__.startswith("cupy")
-    ):
+    """Return ``value`` as something ``apply`` takes, with a clear error for other types.
+
+    A constant array is cast to the dtype of ``x`` when the cast stays within its kind (float to
+    float, int to float, ...), so ``x_float32 * mask_float64`` stays float32 like ``x`` and its
+    gradient keeps ``x``'s dtype.
+    """
+    if isinstance(value, Variable):
+        return value
+    if hasattr(value, "__array_interface__") or type(value).__module__.startswith("cupy"):
+        dtype = x._data.dtype
+        if value.dtype != dtype and numpy.can_cast(value.dtype, dtype, "same_kind"):
+            return value.astype(dtype)
         return value
     raise TypeError(
         f"Variable arithmetic: the other operand must be a Variable, an array or a scalar, "
@@ -48,6 +65,34 @@ def _reduce(g: Variable | None, shape: tuple[int, ...]) -> Variable | None:
     if g is None or g.shape == shape:
         return g
     return sum_to(g, shape)
+
+
+def _check_broadcast(fname: str, lhs: Any, rhs: Any) -> None:
+    try:
+        numpy.broadcast_shapes(lhs.shape, rhs.shape)
+    except ValueError:
+        raise type_check.InvalidType(
+            f"{fname}: lhs.shape {tuple(lhs.shape)} and rhs.shape {tuple(rhs.shape)} do not "
+            "broadcast together"
+        ) from None
+
+
+class _Binary(FunctionNode):
+    """A node with two array operands of one dtype and broadcastable shapes."""
+
+    _fname = ""
+
+    def check_type_forward(self, in_types: type_check.TypeInfoTuple) -> None:
+        """Check for two inputs of one dtype whose shapes broadcast together."""
+        type_check.expect_n_inputs(self._fname, in_types, 2)
+        lhs, rhs = in_types
+        if lhs.dtype != rhs.dtype:
+            raise type_check.InvalidType(
+                f"{self._fname}: lhs.dtype ({lhs.dtype}) != rhs.dtype ({rhs.dtype}); "
+                "cast one operand, e.g. with F.cast"
+            )
+        if lhs.shape != rhs.shape:
+            _check_broadcast(self._fname, lhs, rhs)
 
 
 class Neg(FunctionNode):
@@ -76,8 +121,10 @@ class Absolute(FunctionNode):
         return gy[0] * backend.get_array_module(x).sign(x),
 
 
-class Add(FunctionNode):
+class Add(_Binary):
     """``x0 + x1`` with broadcasting."""
+
+    _fname = "add"
 
     def forward(self, inputs: tuple) -> tuple:
         """Add."""
@@ -106,8 +153,10 @@ class AddConstant(FunctionNode):
         return gy[0],
 
 
-class Sub(FunctionNode):
+class Sub(_Binary):
     """``x0 - x1`` with broadcasting."""
+
+    _fname = "sub"
 
     def forward(self, inputs: tuple) -> tuple:
         """Subtract."""
@@ -136,8 +185,10 @@ class SubFromConstant(FunctionNode):
         return -gy[0],
 
 
-class Mul(FunctionNode):
+class Mul(_Binary):
     """``x0 * x1`` with broadcasting."""
+
+    _fname = "mul"
 
     def forward(self, inputs: tuple) -> tuple:
         """Multiply."""
@@ -171,8 +222,10 @@ class MulConstant(FunctionNode):
         return gy[0] * self.value,
 
 
-class Div(FunctionNode):
+class Div(_Binary):
     """``x0 / x1`` with broadcasting."""
+
+    _fname = "div"
 
     def forward(self, inputs: tuple) -> tuple:
         """Divide."""
@@ -209,7 +262,15 @@ class DivFromConstant(FunctionNode):
 
 
 class FloorDiv(FunctionNode):
-    """``x0 // x1``: piecewise constant, so no gradient flows (as in Chainer)."""
+    """``x0 // x1``: piecewise constant, so no gradient flows (as in Chainer).
+
+    The operands may differ in dtype (NumPy promotes them): no gradient can get the wrong dtype.
+    """
+
+    def check_type_forward(self, in_types: type_check.TypeInfoTuple) -> None:
+        """Check for two inputs whose shapes broadcast together."""
+        type_check.expect_n_inputs("floordiv", in_types, 2)
+        _check_broadcast("floordiv", *in_types)
 
     def forward(self, inputs: tuple) -> tuple:
         """Floor-divide."""
@@ -220,8 +281,10 @@ class FloorDiv(FunctionNode):
         return (None,) * len(indexes)
 
 
-class PowVarVar(FunctionNode):
+class PowVarVar(_Binary):
     """``x0 ** x1`` for two Variables."""
+
+    _fname = "pow"
 
     def forward(self, inputs: tuple) -> tuple:
         """Raise to the power."""
@@ -270,8 +333,7 @@ class PowConstVar(FunctionNode):
     def forward(self, inputs: tuple) -> tuple:
         """Raise the constant to the power."""
         self.retain_outputs((0,))
-        x, = inputs
-        return force_array(x.dtype.type(self.value) ** x),
+        return force_array(self.value ** inputs[0]),
 
     def backward(self, indexes: tuple, gy: tuple) -> tuple:
         """``log(c) * c**x * gy``."""

@@ -72,8 +72,8 @@ def matmul(a: Variable | Any, b: Variable | Any, transa: bool = False,
             shape ``(K,)`` is treated as ``(1, K)`` and the result squeezed back.
         b: Array of shape ``(..., K, M)`` (``(..., M, K)`` with ``transb``); a 1-D ``b`` is
             treated as ``(K, 1)``.
-        transa: Transpose the last two axes of ``a`` first.
-        transb: Transpose the last two axes of ``b`` first.
+        transa: Transpose the last two axes of ``a`` first (ignored for a 1-D ``a``).
+        transb: Transpose the last two axes of ``b`` first (ignored for a 1-D ``b``).
 
     Returns:
         A Variable of shape ``(..., N, M)``.
@@ -85,8 +85,10 @@ def matmul(a: Variable | Any, b: Variable | Any, transa: bool = False,
     b_1d = b.ndim == 1
     if a_1d:
         a = reshape(a, (1, -1))
+        transa = False
     if b_1d:
         b = reshape(b, (-1, 1))
+        transb = False
     y = MatMul(transa, transb).apply((a, b))[0]
     if a_1d or b_1d:
         shape = y.shape[:-2] + (() if a_1d else y.shape[-2:-1]) + (() if b_1d else y.shape[-1:])

@@ -55,10 +55,11 @@ class SumGrad(FunctionNode):
         xp = backend.get_array_module(gy)
         if not self.keepdims:
             gy = gy.reshape(keepdims_shape(self.in_shape, self.axis))
-        if self.scale != 1.0:
-            return xp.multiply(gy, gy.dtype.type(self.scale), out=xp.empty(self.in_shape, gy.dtype)),
         gx = xp.empty(self.in_shape, gy.dtype)
-        gx[...] = gy
+        if self.scale != 1.0:
+            xp.multiply(xp.broadcast_to(gy, self.in_shape), gy.dtype.type(self.scale), out=gx)
+        else:
+            gx[...] = gy
         return gx,
 
     def backward(self, indexes: tuple, grad_outputs: tuple) -> tuple:

@@ -1,0 +1,5 @@
+"""Normalization links."""
+
+from kusari.links.normalization.batch_normalization import BatchNormalization
+
+__all__ = ["BatchNormalization"]
