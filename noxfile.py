@@ -59,6 +59,14 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks in benchmarks/run.py against core; posargs go to the script."""
+    """Run benchmarks/run.py against core; ``-- --torch`` also installs the PyTorch peer.
+
+    Other posargs go to the script. PyTorch is the CPU build pinned here (``torch==2.13.0``);
+    without it the script times Kusari against the NumPy floor only.
+    """
+    args = list(session.posargs)
     session.install("./packages/core")
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    if "--torch" in args:
+        args.remove("--torch")
+        session.install("torch==2.13.0")
+    session.run("python", "benchmarks/run.py", *args)
