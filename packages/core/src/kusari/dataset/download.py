@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
-import tempfile
 import urllib.request
 from collections.abc import Callable
 from typing import TypeVar
 
 from tqdm import tqdm
+
+from kusari.utils._atomic import atomic_path
 
 _T = TypeVar("_T")
 
@@ -119,48 +119,38 @@ def cache_or_load_file(
     path = os.fspath(path)
     if os.path.exists(path):
         return loader(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    temp_dir = tempfile.mkdtemp(dir=directory, prefix=".tmp-")
-    try:
-        temp_path = os.path.join(temp_dir, os.path.basename(path))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with atomic_path(path) as temp_path:
         content = creator(temp_path)
         if not os.path.exists(temp_path):
             raise FileNotFoundError(
                 f"cache_or_load_file: creator {creator!r} returned without writing {temp_path}"
             )
-        os.replace(temp_path, path)
-    finally:
-        shutil.rmtree(temp_dir, ignore_errors=True)
     return content
 
 
 def _download_file(url: str, path: str, desc: str | None = None) -> None:
-    """Download ``url`` to ``path`` through a temporary file in the same folder.
+    """Download ``url`` to ``path`` through a temporary file beside it (see ``atomic_path``).
 
     Raises:
         urllib.error.URLError: The download failed (nothing is left at ``path``).
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temp_path = tempfile.mkstemp(dir=directory, prefix=".dl-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=_TIMEOUT_S) as res:
-            total = res.headers.get("Content-Length")
-            with tqdm(
-                total=int(total) if total else None,
-                unit="B",
-                unit_scale=True,
-                desc=desc or f"Downloading {url}",
-                file=sys.stderr,
-            ) as bar:
-                while chunk := res.read(_CHUNK_SIZE):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-        os.replace(temp_path, path)
-    except BaseException:
-        if os.path.exists(temp_path):
-            os.remove(temp_path)
-        raise
+    with (
+        atomic_path(path) as temp_path,
+        open(temp_path, "wb") as out,
+        urllib.request.urlopen(url, timeout=_TIMEOUT_S) as res,
+    ):
+        total = res.headers.get("Content-Length")
+        with tqdm(
+            total=int(total) if total else None,
+            unit="B",
+            unit_scale=True,
+            desc=desc or f"Downloading {url}",
+            file=sys.stderr,
+        ) as bar:
+            while chunk := res.read(_CHUNK_SIZE):
+                out.write(chunk)
+                bar.update(len(chunk))
 
 
 def _file_md5(path: str) -> str:

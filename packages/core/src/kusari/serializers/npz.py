@@ -8,10 +8,8 @@ whole file: only NumPy's own array reconstruction may appear in them.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
-import uuid
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +19,7 @@ from numpy.lib import format as npy_format
 
 from kusari import backend
 from kusari import serializer as serializer_module
+from kusari.utils._atomic import atomic_path
 
 __all__ = ["DictionarySerializer", "NpzDeserializer", "load_npz", "save_npz"]
 
@@ -245,20 +244,8 @@ def _write_atomically(path: str, write: Callable[[Any], None]) -> None:
 
     A crash or an exception part-way leaves any previous file at ``path`` untouched.
     """
-    directory, name = os.path.split(os.path.abspath(path))
-    temp_path = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(temp_path, flags, 0o666)  # the usual permissions, after the umask
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temp_path)
-        raise
+    with atomic_path(path) as temp_path, open(temp_path, "wb") as f:
+        write(f)
 
 
 def save_npz(file: Any, obj: Any, compression: bool = True) -> None:

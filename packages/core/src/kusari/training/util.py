@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kusari.training._atomic import write_text_atomically
+from kusari.utils._atomic import write_text_atomically
 
 __all__ = ["get_trigger", "save_args"]
 

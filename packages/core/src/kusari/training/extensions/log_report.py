@@ -10,8 +10,8 @@ from typing import Any
 from kusari import serializer as serializer_module
 from kusari.reporter import DictSummary
 from kusari.training import extension
-from kusari.training._atomic import write_text_atomically
 from kusari.training.util import get_trigger
+from kusari.utils._atomic import write_text_atomically
 
 __all__ = ["LogReport"]
 

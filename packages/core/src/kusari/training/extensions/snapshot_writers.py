@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kusari.serializers import save_npz
-from kusari.training._atomic import atomic_path
+from kusari.utils._atomic import atomic_path
 
 __all__ = ["SimpleWriter", "Writer"]
 

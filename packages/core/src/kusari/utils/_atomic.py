@@ -1,4 +1,4 @@
-"""Atomic file writes for the training loop's output files (logs, snapshots, arguments)."""
+"""Atomic file writes: a reader never sees a half-written file, a crash keeps the old one."""
 
 from __future__ import annotations
 
