@@ -8,18 +8,6 @@ from kusari.testing import FLOAT_DTYPES, check_function
 from kusari.utils.type_check import InvalidType
 
 
-def _check(func, inputs, expected, **kw):
-    """check_function, but the double backward of a 0-d output runs on a (1,) reshape of it.
-
-    kusari.gradient_check cannot perturb 0-d arrays yet (they turn into NumPy scalars).
-    """
-    if func(*inputs).ndim:
-        check_function(func, inputs, expected, **kw)
-        return
-    check_function(func, inputs, expected, double_backward=False, **kw)
-    check_function(lambda *xs: F.reshape(func(*xs), (1,)), inputs, None, backward=False, **kw)
-
-
 def _sce_ref(x, t, normalize=True, class_weight=None, ignore_label=-1, reduce="mean"):
     n_class = x.shape[1]
     flat = numpy.moveaxis(x.astype(numpy.float64), 1, -1).reshape(-1, n_class)
@@ -58,7 +46,7 @@ def test_softmax_cross_entropy(dtype, x_shape, reduce, normalize):
     def func(x, t):
         return F.softmax_cross_entropy(x, t, normalize=normalize, reduce=reduce)
 
-    _check(func, (x, t), lambda x, t: _sce_ref(x, t, normalize=normalize, reduce=reduce))
+    check_function(func, (x, t), lambda x, t: _sce_ref(x, t, normalize=normalize, reduce=reduce))
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
@@ -75,7 +63,7 @@ def test_softmax_cross_entropy_class_weight_and_ignore_label(dtype, x_shape, red
         return F.softmax_cross_entropy(x, t, cache_score=cache_score, class_weight=class_weight,
                                        ignore_label=7, reduce=reduce)
 
-    _check(func, (x, t), lambda x, t: _sce_ref(x, t, class_weight=class_weight,
+    check_function(func, (x, t), lambda x, t: _sce_ref(x, t, class_weight=class_weight,
                                                ignore_label=7, reduce=reduce))
 
 
@@ -155,7 +143,7 @@ def test_softmax_cross_entropy_soft_targets(dtype, soft_target_loss, reduce):
     def func(x, t):
         return F.softmax_cross_entropy(x, t, reduce=reduce, soft_target_loss=soft_target_loss)
 
-    _check(func, (x, t), expected, no_grads=[False, True])
+    check_function(func, (x, t), expected, no_grads=[False, True])
 
 
 def test_softmax_cross_entropy_bad_labels():
