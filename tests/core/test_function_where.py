@@ -32,13 +32,12 @@ def test_where(dtype, c_shape, x_shape, y_shape):
 
 
 def test_where_0d_operand():
-    # gradient_check perturbs 0-d arrays into NumPy scalars, so the 0-d operand is made inside
     rng = numpy.random.default_rng(1)
     cond = rng.uniform(size=(2, 3)) > 0.5
-    x, y = _u((2, 3), numpy.float64, rng), _u((1,), numpy.float64, rng)
+    x, y = _u((2, 3), numpy.float64, rng), _u((), numpy.float64, rng)
     check_function(
-        lambda a, b: F.where(cond, a, F.reshape(b, ())), (x, y),
-        lambda a, b: numpy.where(cond, a, b[0]),
+        lambda a, b: F.where(cond, a, b), (x, y),
+        lambda a, b: numpy.where(cond, a, b),
     )
 
 
