@@ -120,10 +120,6 @@ class FunctionNode:
         self.outputs = tuple(outputs)
         return tuple(ret)
 
-    def get_retained_input_arrays(self) -> tuple[Any, ...]:
-        """The arrays of the retained inputs (cheaper than Variables when no graph is needed)."""
-        return tuple(x._data for x in self.get_retained_inputs())
-
     # -- running --------------------------------------------------------------------------------
     def apply(self, inputs: Sequence[Any]) -> tuple[Variable, ...]:
         """Run ``forward`` on ``inputs`` (Variables or arrays) and record this node in the graph.

@@ -468,10 +468,6 @@ class Parameter(Variable):
             return
         super().zerograd()
 
-    def cleargrad(self) -> None:
-        """Set the gradient to ``None``."""
-        self._grad_var = None
-
     def to_device(self, device: Any) -> Parameter:
         """Move the parameter to ``device``; an uninitialized one is created there later."""
         self._init_device = backend.get_device(device)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kusari import backend
+from kusari.optimizer_hooks._rate import loss_scaled_rate
 
 __all__ = ["Lasso"]
 
@@ -35,10 +36,7 @@ class Lasso:
         data, grad = param.array, param.grad
         if data is None or grad is None:
             return
-        rate = self.rate
-        loss_scale = getattr(param, "_loss_scale", None)
-        if loss_scale is not None:
-            rate *= loss_scale
+        rate = loss_scaled_rate(self.rate, param)
         sign = backend.get_array_module(data).sign(data)
         sign *= rate
         grad += sign

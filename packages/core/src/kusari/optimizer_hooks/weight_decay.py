@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kusari.optimizer_hooks._rate import loss_scaled_rate
+
 __all__ = ["WeightDecay"]
 
 
@@ -37,8 +39,5 @@ class WeightDecay:
         data, grad = param.array, param.grad
         if data is None or grad is None:
             return
-        rate = self.rate
-        loss_scale = getattr(param, "_loss_scale", None)
-        if loss_scale is not None:
-            rate *= loss_scale
+        rate = loss_scaled_rate(self.rate, param)
         grad += rate * data
