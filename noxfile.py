@@ -20,7 +20,12 @@ def _with_test_extra(*packages: str) -> list[str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Install all four packages and run the whole test suite; posargs go to pytest."""
+    """Install all four packages and run the whole test suite; posargs go to pytest.
+
+    Debian's Chromium is installed first (tools/install-chromium.sh) for kusari-ui's browser
+    tests; where that is not possible they skip and say why.
+    """
+    session.run("bash", "tools/install-chromium.sh", external=True)
     session.install(*_with_test_extra(*PACKAGES))
     session.run("pytest", "tests", *session.posargs)
 
@@ -30,6 +35,8 @@ def _package_tests_session(package: str) -> None:
     required = dict.fromkeys(("core", package))
 
     def package_tests(session: nox.Session) -> None:
+        if package == "ui":
+            session.run("bash", "tools/install-chromium.sh", external=True)
         session.install(*_with_test_extra(*required))
         session.run("pytest", f"tests/{package}", *session.posargs)
 
@@ -52,9 +59,22 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Train an MLP on the bundled MNIST subset; posargs go to examples/mnist/train_mnist.py."""
-    session.install("./packages/core", "tqdm")
+    """Train an MLP on the bundled MNIST subset; posargs go to examples/mnist/train_mnist.py.
+
+    kusari-ui is installed too, so the run takes commands from the dashboard (``nox -s dashboard``).
+    """
+    session.install("./packages/core", "./packages/ui", "tqdm")
     session.run("python", "examples/mnist/train_mnist.py", *session.posargs)
+
+
+@nox.session
+def dashboard(session: nox.Session) -> None:
+    """Serve the demo's results with kusari-ui; posargs go to ``kusari-ui server``.
+
+    With no posargs it runs ``kusari-ui server --root result`` (the folder the demo writes).
+    """
+    session.install("./packages/ui")
+    session.run("kusari-ui", "server", *(session.posargs or ["--root", "result"]))
 
 
 @nox.session
@@ -70,3 +90,10 @@ def bench(session: nox.Session) -> None:
         args.remove("--torch")
         session.install("torch==2.13.0")
     session.run("python", "benchmarks/run.py", *args)
+
+
+@nox.session
+def bench_ui(session: nox.Session) -> None:
+    """Time kusari-ui's API on a 1,000,000-entry log; posargs go to benchmarks/ui_large_log.py."""
+    session.install("./packages/ui")
+    session.run("python", "benchmarks/ui_large_log.py", *session.posargs)

@@ -21,6 +21,11 @@ import kusari.links as L
 from kusari import training
 from kusari.training import extensions
 
+try:
+    from kusari_ui.extensions import CommandsExtension
+except ImportError:  # the dashboard is optional: without it the run cannot be steered
+    CommandsExtension = None
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "mnist_5k.npz")
 
 
@@ -118,6 +123,8 @@ def main(argv=None):
         call_before_training=True)
     if not args.no_progress:
         trainer.extend(extensions.ProgressBar())
+    if CommandsExtension is not None:
+        trainer.extend(CommandsExtension())
 
     if args.resume:
         chainer.serializers.load_npz(args.resume, trainer)

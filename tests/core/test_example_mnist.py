@@ -31,7 +31,7 @@ def test_only_the_imports_name_kusari():
         lines = [line for line in f if "kusari" in line]
     assert lines, "the example should import kusari"
     for line in lines:
-        assert re.match(r"^(import kusari|from kusari)", line), line
+        assert re.match(r"^\s*(import kusari|from kusari)", line), line
 
 
 def test_trains_writes_result_folder(tmp_path):
