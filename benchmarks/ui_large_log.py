@@ -126,7 +126,6 @@ def main() -> None:
             figures[f"chart, {n_keys} key(s), 2000 points"] = statistics.median(
                 _timed_get(url)[0] for _ in range(args.repeat)
             )
-        server.close()
 
     for name, seconds in figures.items():
         print(f"{name:32s} {seconds * 1000:9.1f} ms")
