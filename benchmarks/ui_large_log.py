@@ -5,7 +5,11 @@ The script writes one result folder whose ``log`` holds ``--entries`` entries ex
 tenth entry), registers the folder as a project of a fresh state root, serves the app on
 127.0.0.1 with waitress, and times with ``urllib``:
 
-- ``results (cold)``: the first results list, which crawls the folder and reads the whole log;
+- ``results (cold)``: the first results list, which crawls the folder and starts reading the
+  whole log; it answers after at most 0.5 s of waiting (the server's ``KUSARI_UI_READ_WAIT``)
+  with ``loading: true`` while the read goes on in the background;
+- ``results (summary in)``: from the cold request until a results list carries the summary of
+  all entries (polled every 50 ms);
 - ``results (warm)``: the list again with nothing changed (median of ``--repeat``);
 - ``results (+1 entry)``: the list after the writer appended one entry (the file rewritten
   whole, as LogReport does), which reads only the new entry;
@@ -106,8 +110,13 @@ def main() -> None:
 
         figures = {}
         results_url = f"{base}/projects/{pid}/results"
+        start = time.perf_counter()
         figures["results (cold)"], body = _timed_get(results_url)
         (result,) = json.loads(body)["results"]
+        while result["loading"] or result["n_entries"] == 0:
+            time.sleep(0.05)
+            (result,) = json.loads(_timed_get(results_url)[1])["results"]
+        figures["results (summary in)"] = time.perf_counter() - start
         if result["n_entries"] != args.entries:
             raise SystemExit(f"read {result['n_entries']} entries, wrote {args.entries}")
         figures["results (warm)"] = statistics.median(

@@ -220,7 +220,7 @@ def build_world(base: Path, config: dict[str, Any] | None = None) -> World:
     (other / "log").write_text('[{"iteration": 5, "main/loss": 0.5}]', encoding="utf-8")
 
     app = create_app({"KUSARI_UI_ROOT": str(base / "state"), "KUSARI_UI_TOKEN": TOKEN,
-                      **(config or {})})
+                      "KUSARI_UI_READ_WAIT": None, **(config or {})})
     client = app.test_client()
     project_ids = [_register(client, project), _register(client, other)]
     result_ids = _crawl(client, project_ids[0])

@@ -60,7 +60,9 @@ def ui_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def app(ui_root: Path) -> Iterator[Flask]:
     application = create_app(
-        {"KUSARI_UI_ROOT": str(ui_root), "KUSARI_UI_TOKEN": TOKEN, "TESTING": True}
+        # Requests wait for every log read, so a test sees each write in its next request.
+        {"KUSARI_UI_ROOT": str(ui_root), "KUSARI_UI_TOKEN": TOKEN, "TESTING": True,
+         "KUSARI_UI_READ_WAIT": None}
     )
     yield application
     application.extensions["kusari_ui"].engine.dispose()

@@ -22,6 +22,7 @@ def test_send_and_list_commands(client, auth, run, strict_json):
         {"name": "adjust_hyperparams", "body": {"hyperparams": {"lr": 0.01, "amsgrad": True}},
          "schedule": {"key": "epoch", "value": 3}},
         {"name": "stop", "body": None, "schedule": None},
+        {"name": "stop", "schedule": {"key": "iteration", "value": 500.0}},
     ]:
         response = client.post(f"/api/v1/results/{rid}/commands", json=body, headers=auth)
         assert response.status_code == 201, response.get_json()
@@ -40,7 +41,8 @@ def test_send_and_list_commands(client, auth, run, strict_json):
     assert [command["id"] for command in listed] == [command["id"] for command in sent]
     assert listed[0]["response"]["status"] == "applied"
     assert listed[0]["response"]["result"] == {"filename": "snapshot_iter_200", "loss": "NaN"}
-    assert [command["response"] for command in listed[1:]] == [None, None, None]
+    assert [command["response"] for command in listed[1:]] == [None] * 4
+    assert listed[4]["schedule"] == {"key": "iteration", "value": 500}
 
 
 @pytest.mark.parametrize("body", [

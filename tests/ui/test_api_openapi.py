@@ -130,6 +130,17 @@ def test_responses_match_the_document(client, auth, projects_dir, write_result, 
     ("a{", False),
     ("a}", False),
     ("{{escaped}}", False),
+    ("x" * 255, True),
+    ("x" * 256, False),
+    ("a{.b}c{.d}", False),
+    ("{.a}", True),
 ])
 def test_snapshot_filename_pattern(name, ok):
     assert (re.fullmatch(SNAPSHOT_FILENAME_PATTERN[1:-1], name) is not None) is ok
+
+
+def test_snapshot_filename_pattern_matches_at_most_255_characters():
+    name = "a" + "_a" * 23
+    longest = "a" * 100 + "{." + name + "." + name + "!r:" + "0" * 10 + "}" + "b" * 40
+    assert len(longest) == 251
+    assert re.fullmatch(SNAPSHOT_FILENAME_PATTERN[1:-1], longest)

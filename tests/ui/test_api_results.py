@@ -3,12 +3,14 @@ import io
 import math
 import os
 import shutil
+import threading
 import time
 
 import numpy as np
 import pytest
 
-from kusari_ui import protocol
+from kusari_ui import crawler, create_app, protocol
+from kusari_ui.logs import summarize
 
 
 @pytest.fixture
@@ -277,3 +279,42 @@ def test_a_log_being_written_is_read_as_far_as_it_goes(client, projects_dir, wri
     assert results["."]["n_entries"] == 2
     write_result(projects_dir, log=make_log(3))
     assert results_of(1)["."]["n_entries"] == 3
+
+
+def test_a_long_log_read_goes_on_in_the_background(ui_root, projects_dir, write_result,
+                                                   make_log, monkeypatch):
+    from kusari_ui import create_app
+
+    release = threading.Event()
+
+    def slow_summarize(table):
+        release.wait(10)
+        return summarize(table)
+
+    monkeypatch.setattr(crawler, "summarize", slow_summarize)
+    write_result(projects_dir / "big", log=make_log(3))
+    app = create_app({"KUSARI_UI_ROOT": str(ui_root), "KUSARI_UI_TOKEN": "t",
+                      "KUSARI_UI_READ_WAIT": 0.05})
+    client = app.test_client()
+    pid = client.post("/api/v1/projects", json={"path": str(projects_dir)},
+                      headers={"X-Kusari-UI-Token": "t"}).get_json()["project"]["id"]
+    try:
+        (first,) = client.get(f"/api/v1/projects/{pid}/results").get_json()["results"]
+        assert first["loading"] is True and first["n_entries"] == 0
+    finally:
+        release.set()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        (result,) = client.get(f"/api/v1/projects/{pid}/results").get_json()["results"]
+        if not result["loading"] and result["n_entries"]:
+            break
+        time.sleep(0.01)
+    assert result["n_entries"] == 3 and result["loading"] is False
+    app.extensions["kusari_ui"].engine.dispose()
+
+
+def test_read_wait_must_be_a_number_or_none(ui_root):
+
+    for bad in (-1, "0.5", True):
+        with pytest.raises(ValueError, match="KUSARI_UI_READ_WAIT"):
+            create_app({"KUSARI_UI_ROOT": str(ui_root), "KUSARI_UI_READ_WAIT": bad})

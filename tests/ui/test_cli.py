@@ -125,6 +125,7 @@ def test_loopback_hosts_do_not_warn(runner, served, host):
     result = runner.invoke(cli.main, ["server", "--host", host])
     assert result.exit_code == 0
     assert "WARNING" not in result.stderr
+    assert host in served[0]["app"].config["TRUSTED_HOSTS"]
 
 
 def test_server_dev_flag_and_port_check(runner, served):

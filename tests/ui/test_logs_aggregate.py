@@ -132,3 +132,12 @@ def test_bad_arguments():
         aggregate([(x, x), (x, x[:2])], 5)
     with pytest.raises(ValueError, match=r"aggregate: runs\[0\] as a pair \(x, y\) expected"):
         aggregate([(x, x, x)], 5)
+
+
+def test_huge_values_give_a_finite_mean_and_std():
+    x = np.array([0.0, 1.0])
+    runs = [(x, np.array([1e308, 1e308])), (x, np.array([1e29, -1e308]))]
+    result = aggregate(runs, n_points=10)
+    assert np.isfinite(result["mean"]).all() and np.isfinite(result["std"]).all()
+    np.testing.assert_allclose(result["mean"], [5e307, 0.0], atol=1e293)
+    np.testing.assert_allclose(result["std"], [5e307, 1e308], rtol=1e-12)

@@ -178,3 +178,10 @@ def test_empty_table():
         "last": {},
         "best": {},
     }
+
+
+def test_a_fractional_step_value_is_kept_as_a_float():
+    table = LogTable()
+    table.append([{"epoch": 0.5, "main/loss": 1.0}, {"epoch": 1, "main/loss": 2.0}])
+    best = summarize(table)["best"]["main/loss"]
+    assert best["epoch"] == 0.5 and isinstance(best["epoch"], float)

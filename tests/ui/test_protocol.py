@@ -172,6 +172,7 @@ BAD = [
     ("stop", {"now": True}, None, "unknown key"),
     ("take_snapshot", {"path": "x"}, None, "unknown key"),
     ("take_snapshot", {"filename": ""}, None, "non-empty string"),
+    ("adjust_hyperparams", {"hyperparams": {"lr": 10**400}}, None, "finite number"),
     ("take_snapshot", {"filename": 3}, None, "non-empty string"),
     ("take_snapshot", {"filename": "../evil"}, None, "plain file name"),
     ("take_snapshot", {"filename": "/abs"}, None, "plain file name"),

@@ -73,7 +73,8 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 
     from kusari_ui import create_app
 
-    app = create_app({"KUSARI_UI_ROOT": str(tmp_path / "state"), "KUSARI_UI_TOKEN": TOKEN})
+    app = create_app({"KUSARI_UI_ROOT": str(tmp_path / "state"), "KUSARI_UI_TOKEN": TOKEN,
+                      "KUSARI_UI_READ_WAIT": None})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -11,6 +11,7 @@ import hmac
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ __all__ = ["TOKEN_HEADER", "ApiError", "UIState", "create_app", "db_session", "u
 TOKEN_HEADER = "X-Kusari-UI-Token"
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_READ_WAIT = 0.5
 _log = logging.getLogger(__name__)
 
 
@@ -57,6 +59,9 @@ class UIState:
         token (str): The token state-changing requests must carry.
         readers (ReaderCache): One log reader per log file, shared by all requests.
         sync_lock (threading.Lock): Held while a project folder is crawled into the database.
+        read_wait (float or None): Seconds a request waits for log reads before it answers
+            with the summaries it has (the reads go on in the background); ``None`` waits
+            until they are done.
     """
 
     root: Path
@@ -65,6 +70,11 @@ class UIState:
     token: str
     readers: ReaderCache = field(default_factory=ReaderCache)
     sync_lock: threading.Lock = field(default_factory=threading.Lock)
+    read_wait: float | None = DEFAULT_READ_WAIT
+
+    def read_deadline(self) -> float | None:
+        """The ``time.monotonic()`` deadline for a request's log reads (``None``: no limit)."""
+        return None if self.read_wait is None else time.monotonic() + self.read_wait
 
 
 def ui_state() -> UIState:
@@ -144,9 +154,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Args:
         config (Mapping or None): Settings put into ``app.config``. Recognized keys:
             ``KUSARI_UI_ROOT`` (the state root; default ``$KUSARI_UI_ROOT`` or
-            ``~/.kusari/ui``) and ``KUSARI_UI_TOKEN`` (the token; default a new random one,
-            which is right except in tests). Other keys are plain Flask settings, e.g.
-            ``TRUSTED_HOSTS``.
+            ``~/.kusari/ui``), ``KUSARI_UI_TOKEN`` (the token; default a new random one,
+            which is right except in tests) and ``KUSARI_UI_READ_WAIT`` (seconds a results
+            request waits for log reads, default 0.5; ``None`` waits until they are done).
+            Other keys are plain Flask settings, e.g. ``TRUSTED_HOSTS``.
 
     Returns:
         flask.Flask: The application; ``app.config["KUSARI_UI_TOKEN"]`` holds the token and
@@ -154,7 +165,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Raises:
         TypeError: ``config`` is not a mapping or the token is not a string.
-        ValueError: The token is empty.
+        ValueError: The token is empty, or ``KUSARI_UI_READ_WAIT`` is negative.
         OSError: The state root cannot be created.
     """
     if config is None:
@@ -168,10 +179,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise ValueError(f"create_app: KUSARI_UI_TOKEN must be a non-empty ASCII string "
                          f"({token!r})")
     root = settings.state_root(config.get("KUSARI_UI_ROOT"))
+    read_wait = config.get("KUSARI_UI_READ_WAIT", DEFAULT_READ_WAIT)
+    if read_wait is not None and (not isinstance(read_wait, (int, float))
+                                  or isinstance(read_wait, bool) or not read_wait >= 0):
+        raise ValueError(f"create_app: KUSARI_UI_READ_WAIT must be a number >= 0 or None "
+                         f"({read_wait!r})")
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["MAX_CONTENT_LENGTH"] = _MAX_BODY_BYTES
-    app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False
     app.config.update(config)
     app.config["KUSARI_UI_ROOT"] = str(root)
@@ -179,7 +194,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     engine = open_database(root)
     app.extensions["kusari_ui"] = UIState(
-        root=root, engine=engine, sessions=make_session_factory(engine), token=token
+        root=root, engine=engine, sessions=make_session_factory(engine), token=token,
+        read_wait=read_wait,
     )
 
     from kusari_ui.api import api_blueprint

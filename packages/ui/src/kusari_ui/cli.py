@@ -31,7 +31,7 @@ __all__ = ["main"]
 _LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
 
-def is_loopback(host: str) -> bool:
+def _is_loopback(host: str) -> bool:
     """Return whether ``host`` only accepts connections from this machine."""
     if host.lower() == "localhost":
         return True
@@ -92,8 +92,8 @@ def server(host: str, port: int, root: Path | None, server_kind: str) -> None:
     from kusari_ui.app import create_app, db_session
 
     config: dict[str, Any] = {}
-    if is_loopback(host):
-        config["TRUSTED_HOSTS"] = _LOOPBACK_HOSTS
+    if _is_loopback(host):
+        config["TRUSTED_HOSTS"] = list(dict.fromkeys([*_LOOPBACK_HOSTS, host]))
     else:
         click.echo(
             f"kusari-ui: WARNING: listening on {host}, not on loopback: anyone who can reach "

@@ -10,10 +10,12 @@ its new entries (one :class:`~kusari_ui.logs.LogReader` per log, kept in a
 and un-flagged when it comes back.
 """
 
+import concurrent.futures
 import json
 import os
 import stat
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +71,9 @@ class ReaderCache:
     A reader keeps the entries parsed so far, so later reads of the same log only parse what
     was appended. Each reader has its own lock, held by :meth:`open` while the caller updates
     and reads it; the least recently used readers are dropped beyond ``max_readers``.
+    :meth:`read_later` reads and summarizes a log in a background thread, so that a request
+    can stop waiting for a long first read (seconds for a million entries) and answer with
+    what it has.
 
     Args:
         max_readers (int): How many readers to keep.
@@ -80,6 +85,10 @@ class ReaderCache:
         self.max_readers = max_readers
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, tuple[LogReader, threading.Lock]] = OrderedDict()
+        self._reads: dict[str, concurrent.futures.Future] = {}
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="kusari-ui-log"
+        )
 
     def __len__(self) -> int:
         with self._lock:
@@ -110,6 +119,41 @@ class ReaderCache:
         reader, reader_lock = entry
         with reader_lock:
             yield reader
+
+
+    def read_later(self, path: str | os.PathLike[str]) -> concurrent.futures.Future:
+        """Read what is new in a log and summarize it, in a background thread.
+
+        A read of the same log still running is shared rather than started twice.
+
+        Args:
+            path (str or os.PathLike): The log file.
+
+        Returns:
+            concurrent.futures.Future: Resolves to ``(summary, size, mtime)``: the
+            :func:`~kusari_ui.logs.summarize` dict and the log's size (bytes) and modification
+            time (unix seconds) as stat'ed before the read; raises ``OSError`` when the log
+            cannot be stat'ed.
+        """
+        key = os.path.abspath(path)
+        with self._lock:
+            future = self._reads.get(key)
+            if future is None or future.done():
+                future = self._executor.submit(self._read, key)
+                self._reads[key] = future
+        return future
+
+    def is_reading(self, path: str | os.PathLike[str]) -> bool:
+        """Whether a :meth:`read_later` of ``path`` is still running."""
+        with self._lock:
+            future = self._reads.get(os.path.abspath(path))
+        return future is not None and not future.done()
+
+    def _read(self, key: str) -> tuple[dict[str, Any], int, float]:
+        info = os.stat(key)
+        with self.open(key) as reader:
+            reader.update()
+            return summarize(reader.table), info.st_size, info.st_mtime
 
 
 def _encodable(text: str) -> bool:
@@ -249,17 +293,22 @@ def _stat_file(path: Path) -> os.stat_result | None:
     return info if stat.S_ISREG(info.st_mode) else None
 
 
-def sync_result(project: Project, result: Result, readers: ReaderCache) -> bool:
+def sync_result(project: Project, result: Result, readers: ReaderCache,
+                deadline: float | None = None) -> bool:
     """Bring one result row in line with its folder (the session is not committed).
 
     Stats ``log`` and ``args``; reads the new part of the log and summarizes it only when the
     log's size or modification time changed, and re-reads ``args`` only when its modification
-    time changed. A result whose ``log`` is gone is flagged missing.
+    time changed. A result whose ``log`` is gone is flagged missing. A log read still running
+    at ``deadline`` goes on in the background and leaves the row's summary as it was
+    (``readers.is_reading`` tells); a later sync stores its outcome.
 
     Args:
         project (Project): The project of ``result``.
         result (Result): The row to update in place.
         readers (ReaderCache): Where the log's reader is kept.
+        deadline (float or None): ``time.monotonic()`` value after which to stop waiting for
+            the log read; ``None`` waits until it is done.
 
     Returns:
         bool: Whether the row changed.
@@ -277,13 +326,16 @@ def sync_result(project: Project, result: Result, readers: ReaderCache) -> bool:
         changed = True
     if (result.summary is None or result.log_size != log_stat.st_size
             or result.log_mtime != log_stat.st_mtime):
-        with readers.open(folder / LOG_NAME) as reader:
-            reader.update()
-            summary = summarize(reader.table)
-        result.summary = json.dumps(_plain(summary))
-        result.log_size = log_stat.st_size
-        result.log_mtime = log_stat.st_mtime
-        changed = True
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            summary, size, mtime = readers.read_later(folder / LOG_NAME).result(timeout)
+        except (concurrent.futures.TimeoutError, OSError):
+            pass  # still reading, or the log vanished meanwhile: the next sync sees it
+        else:
+            result.summary = json.dumps(_plain(summary))
+            result.log_size = size
+            result.log_mtime = mtime
+            changed = True
     args_stat = _stat_file(folder / ARGS_NAME)
     args_mtime = None if args_stat is None else args_stat.st_mtime
     if args_mtime != result.args_mtime:
@@ -293,7 +345,8 @@ def sync_result(project: Project, result: Result, readers: ReaderCache) -> bool:
     return changed
 
 
-def sync_project(session: Session, project: Project, readers: ReaderCache) -> list[Result]:
+def sync_project(session: Session, project: Project, readers: ReaderCache,
+                 deadline: float | None = None) -> list[Result]:
     """Crawl a project folder and bring its result rows in line; commits when anything changed.
 
     New result folders get rows, vanished ones are flagged missing (and un-flagged when they
@@ -305,19 +358,21 @@ def sync_project(session: Session, project: Project, readers: ReaderCache) -> li
         session (sqlalchemy.orm.Session): The session ``project`` belongs to.
         project (Project): The project to crawl.
         readers (ReaderCache): Where the logs' readers are kept.
+        deadline (float or None): When to stop waiting for log reads (see
+            :func:`sync_result`).
 
     Returns:
         list[Result]: Every result of the project, missing ones included, sorted by path.
     """
     try:
-        return _sync_project_once(session, project, readers)
+        return _sync_project_once(session, project, readers, deadline)
     except IntegrityError:
         session.rollback()
-        return _sync_project_once(session, project, readers)
+        return _sync_project_once(session, project, readers, deadline)
 
 
-def _sync_project_once(session: Session, project: Project,
-                       readers: ReaderCache) -> list[Result]:
+def _sync_project_once(session: Session, project: Project, readers: ReaderCache,
+                       deadline: float | None) -> list[Result]:
     """Do the work of :func:`sync_project` once."""
     rows = {result.path: result
             for result in session.scalars(select(Result).where(Result.project_id == project.id))}
@@ -332,7 +387,7 @@ def _sync_project_once(session: Session, project: Project,
         changed = True
     for path, result in rows.items():
         if path in found:
-            changed |= sync_result(project, result, readers)
+            changed |= sync_result(project, result, readers, deadline)
         elif not result.is_missing:
             result.is_missing = True
             changed = True

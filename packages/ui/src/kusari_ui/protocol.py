@@ -29,6 +29,7 @@ import os
 import re
 import socket
 import string
+import sys
 import time
 import uuid
 from typing import Any
@@ -162,11 +163,12 @@ def _json_type(value: Any) -> str:
 
 def _is_number(value: Any) -> bool:
     """Whether ``value`` is a finite JSON number (booleans are not numbers)."""
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        # math.isfinite would raise OverflowError on an int beyond the float range.
+        return abs(value) <= sys.float_info.max
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _check_keys(where: str, what: str, obj: dict, allowed: tuple[str, ...]) -> None:

@@ -4,6 +4,7 @@ Importing this package registers every route on :data:`api_blueprint`;
 :func:`kusari_ui.create_app` mounts it.
 """
 
+# The route modules are imported for their side effect: each adds its routes to the blueprint.
 from kusari_ui.api import commands, openapi, projects, results
 from kusari_ui.api._blueprint import api_blueprint
 from kusari_ui.api.openapi import OPENAPI

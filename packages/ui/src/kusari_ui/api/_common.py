@@ -13,7 +13,13 @@ from sqlalchemy import func, select
 
 from kusari_ui import protocol
 from kusari_ui.app import ApiError, db_session
-from kusari_ui.crawler import result_args, result_folder, result_summary
+from kusari_ui.crawler import (
+    LOG_NAME,
+    ReaderCache,
+    result_args,
+    result_folder,
+    result_summary,
+)
 from kusari_ui.db.models import Project, Result
 
 # SQLite integers are signed 64-bit; larger ids cannot exist.
@@ -235,13 +241,19 @@ def display_name(project: Project, result: Result) -> str:
     return result.path
 
 
-def result_json(project: Project, result: Result, now: float) -> dict[str, Any]:
-    """Return the API object of a result (status from its heartbeat and log age at ``now``)."""
+def result_json(project: Project, result: Result, now: float,
+                readers: ReaderCache) -> dict[str, Any]:
+    """Return the API object of a result (status from its heartbeat and log age at ``now``).
+
+    ``loading`` is true while ``readers`` is still reading the log in the background (the
+    summary is then the one stored before).
+    """
     summary = result_summary(result)
+    folder = result_folder(project, result)
     if result.is_missing:
         heartbeat, status = None, "unknown"
     else:
-        heartbeat = protocol.read_heartbeat(result_folder(project, result))
+        heartbeat = protocol.read_heartbeat(folder)
         status = protocol.run_status(heartbeat, result.log_mtime, now)
     return {
         "id": result.id,
@@ -252,6 +264,7 @@ def result_json(project: Project, result: Result, now: float) -> dict[str, Any]:
         "is_missing": result.is_missing,
         "is_hidden": result.is_hidden,
         "args": finite_or_name(result_args(result)),
+        "loading": readers.is_reading(folder / LOG_NAME),
         "n_entries": summary["n_entries"],
         "keys": summary["keys"],
         "x_keys": summary["x_keys"],

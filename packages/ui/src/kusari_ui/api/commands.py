@@ -45,6 +45,10 @@ def create_command(rid: int) -> Response:
     name, command_body, schedule = body["name"], body.get("body"), body.get("schedule")
     if command_body is None:
         command_body = {}
+    if isinstance(schedule, dict) and isinstance(schedule.get("value"), float) and (
+            schedule["value"].is_integer()):
+        # JSON Schema counts 3.0 as an integer; the protocol wants an int.
+        schedule = {**schedule, "value": int(schedule["value"])}
     filename = command_body.get("filename") if isinstance(command_body, dict) else None
     if (name == "take_snapshot" and isinstance(filename, str)
             and _FILENAME.fullmatch(filename) is None):
@@ -53,7 +57,7 @@ def create_command(rid: int) -> Response:
                             f"({filename!r:.80})")
     try:
         protocol.validate_command(name, command_body, schedule)
-    except (TypeError, ValueError, OverflowError) as error:
+    except (TypeError, ValueError) as error:
         raise ApiError(400, str(error)) from None
     result = get_result(rid)
     folder = result_folder(result.project, result)
@@ -62,7 +66,7 @@ def create_command(rid: int) -> Response:
                             f"(missing: {result.path!r})")
     try:
         command = protocol.new_command(folder, name, command_body, schedule)
-    except (TypeError, ValueError, OverflowError) as error:
+    except (TypeError, ValueError) as error:
         raise ApiError(400, str(error)) from None
     except OSError as error:
         raise ApiError(409, f"result: expected a writable folder ({error.strerror})") from None

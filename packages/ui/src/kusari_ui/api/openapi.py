@@ -23,13 +23,18 @@ from kusari_ui.protocol import (
 
 __all__ = ["OPENAPI", "SNAPSHOT_FILENAME_PATTERN"]
 
-# A take_snapshot file name as the API accepts it: plain characters (no '/', '\', NUL, braces;
-# not starting with '.') and fields that read an attribute path of the trainer, such as
-# "{.updater.iteration}" with an optional format spec ("{.updater.iteration:08d}").
+# A take_snapshot file name as the API accepts it: plain characters (no '/', '\', NUL or braces;
+# not starting with '.'), or at most one field reading an attribute path of the trainer, such as
+# "{.updater.iteration}" with an optional conversion and format spec, between a short prefix and
+# suffix. Every match has at most 255 characters, so no maxLength is needed (a length bound
+# beside a pattern makes schema-driven generators very slow).
+_FIRST = r"[^./\\\x00{}]"
 _PLAIN = r"[^/\\\x00{}]"
-_FIELD = (r"\{(\.[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*)+"
-          r"(![rsa])?(:[-+ #0-9.,_<>=^a-zA-Z%]*)?\}")
-SNAPSHOT_FILENAME_PATTERN = rf"^([^./\\\x00{{}}]|{_FIELD})({_PLAIN}|{_FIELD})*$"
+_FIELD = (r"\{(\.[A-Za-z](_?[A-Za-z0-9]){0,23}){1,2}(![rsa])?"
+          r"(:[-+ #0-9.,_<>=^a-zA-Z%]{0,10})?\}")
+SNAPSHOT_FILENAME_PATTERN = (
+    rf"^({_FIRST}{_PLAIN}{{0,254}}|({_FIRST}{_PLAIN}{{0,99}})?{_FIELD}{_PLAIN}{{0,40}})$"
+)
 _HYPERPARAM_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,99}$"
 _IDS_PATTERN = r"^[0-9]+(,[0-9]+)*$"
 
@@ -51,7 +56,8 @@ _ERROR_NAMES = {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 409: "Conf
                 413: "TooLarge"}
 _TOKEN = [{"token": []}]
 _ANY: dict[str, Any] = {}
-_NULLABLE_INT = {"type": ["integer", "null"]}
+# The step of a best value: the log's epoch / iteration / ... there (a log may hold fractions).
+_STEP = {"type": ["number", "null"]}
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID, "format": "int64"}
 
 
@@ -98,17 +104,17 @@ _SCHEMAS: dict[str, Any] = {
             "mode": {"type": "string", "enum": ["min", "max"]},
             "index": {"type": "integer", "minimum": 0,
                       "description": "Index of the log entry."},
-            "epoch": _NULLABLE_INT,
-            "iteration": _NULLABLE_INT,
-            "step": _NULLABLE_INT,
-            "episode": _NULLABLE_INT,
+            "epoch": _STEP,
+            "iteration": _STEP,
+            "step": _STEP,
+            "episode": _STEP,
         },
     },
     "Result": {
         "type": "object",
         "required": ["id", "project_id", "path", "name", "status", "is_missing", "is_hidden",
-                     "args", "n_entries", "keys", "x_keys", "last", "best", "log_mtime",
-                     "heartbeat"],
+                     "args", "loading", "n_entries", "keys", "x_keys", "last", "best",
+                     "log_mtime", "heartbeat"],
         "properties": {
             "id": _ID,
             "project_id": _ID,
@@ -121,6 +127,10 @@ _SCHEMAS: dict[str, Any] = {
             "is_hidden": {"type": "boolean"},
             "args": {"type": "object", "description": "The `args` file; non-finite numbers "
                                                       "as the strings NaN, Infinity, -Infinity."},
+            "loading": {"type": "boolean",
+                        "description": "The log is still being read in the background (a "
+                                       "long first read); the summary is the one stored "
+                                       "before. Ask again to get the new one."},
             "n_entries": {"type": "integer", "minimum": 0},
             "keys": {"type": "array", "items": {"type": "string"},
                      "description": "Keys with numeric values."},
@@ -188,8 +198,7 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "filename": {
-                "type": "string", "minLength": 1, "maxLength": 255,
-                "pattern": SNAPSHOT_FILENAME_PATTERN,
+                "type": "string", "minLength": 1, "pattern": SNAPSHOT_FILENAME_PATTERN,
                 "not": {"enum": list(RESERVED_FILENAMES)},
                 "description": "File name pattern formatted with the trainer, e.g. "
                                "snapshot_iter_{.updater.iteration}.",

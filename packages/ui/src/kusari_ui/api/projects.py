@@ -96,9 +96,10 @@ def list_results(pid: int) -> Response:
     project = get_project(pid)
     state = ui_state()
     with state.sync_lock:
-        results = sync_project(db_session(), project, state.readers)
+        results = sync_project(db_session(), project, state.readers, state.read_deadline())
     now = time.time()
-    return json_response({"results": [result_json(project, result, now) for result in results]})
+    return json_response({"results": [result_json(project, result, now, state.readers)
+                                      for result in results]})
 
 
 def _project_results(project: Project, ids: list[int]) -> list[Result]:
@@ -135,13 +136,8 @@ def aggregate_results(pid: int) -> Response:
     for log in logs:
         with readers.open(log) as reader:
             reader.update()
-            x, y = _pair(reader.table, key, x_key)
-        if x.size:
-            runs.append((x, y))
-    if runs:
-        stats = aggregate(runs, n_points)
-    else:
-        stats = {name: np.empty(0) for name in ("x", "mean", "std", "count")}
+            runs.append(_pair(reader.table, key, x_key))
+    stats = aggregate(runs, n_points)
     return json_response({
         "x_key": x_key,
         "key": key,

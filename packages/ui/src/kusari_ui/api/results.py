@@ -26,8 +26,8 @@ from kusari_ui.api._common import (
 )
 from kusari_ui.app import ApiError, db_session, ui_state
 from kusari_ui.crawler import ARGS_NAME, LOG_NAME, result_args, result_folder, sync_result
-from kusari_ui.db.models import Result, utc_now
-from kusari_ui.logs import STEP_KEYS, series
+from kusari_ui.db.models import Result
+from kusari_ui.logs import STEP_KEYS, LogTable, series
 
 METHODS = ("minmax", "lttb", "none")
 # File signatures of snapshot archives: ZIP (NPZ, empty ZIP) and HDF5.
@@ -40,8 +40,7 @@ def _refreshed(rid: int) -> Result:
     result = get_result(rid)
     state = ui_state()
     with state.sync_lock:
-        if sync_result(result.project, result, state.readers):
-            result.updated_at = utc_now()
+        if sync_result(result.project, result, state.readers, state.read_deadline()):
             db_session().commit()
     return result
 
@@ -50,7 +49,9 @@ def _refreshed(rid: int) -> Result:
 def get_result_route(rid: int) -> Response:
     """Return one result, refreshed from its folder."""
     result = _refreshed(rid)
-    return json_response({"result": result_json(result.project, result, time.time())})
+    return json_response(
+        {"result": result_json(result.project, result, time.time(), ui_state().readers)}
+    )
 
 
 @api_blueprint.patch("/results/<int:rid>")
@@ -70,7 +71,9 @@ def patch_result(rid: int) -> Response:
     if "is_hidden" in body:
         result.is_hidden = body["is_hidden"]
     db_session().commit()
-    return json_response({"result": result_json(result.project, result, time.time())})
+    return json_response(
+        {"result": result_json(result.project, result, time.time(), ui_state().readers)}
+    )
 
 
 @api_blueprint.get("/results/<int:rid>/log")
@@ -84,19 +87,23 @@ def get_log(rid: int) -> Response:
     with ui_state().readers.open(result_folder(result.project, result) / LOG_NAME) as reader:
         reader.update()
         table = reader.table
+        present = set(table.keys)
         if x_key is None:
-            x_key = default_x_key(set(table.keys))
+            x_key = default_x_key(present)
         if keys is None:
             keys = [key for key in table.numeric_keys() if key not in STEP_KEYS]
-        series_list = [_series(table, key, x_key, n_points, method) for key in keys]
+        series_list = [
+            _series(table, key, x_key, n_points, method)
+            if key in present and x_key in present else {"key": key, "x": [], "y": []}
+            for key in keys
+        ]
         n_entries = table.n_entries
     return json_response({"x_key": x_key, "n_entries": n_entries, "series": series_list})
 
 
-def _series(table: Any, key: str, x_key: str, n_points: int, method: str) -> dict[str, Any]:
-    """Return one series object; empty when the log lacks the key or the x key."""
-    if key not in table.keys or x_key not in table.keys:
-        return {"key": key, "x": [], "y": []}
+def _series(table: LogTable, key: str, x_key: str, n_points: int,
+            method: str) -> dict[str, Any]:
+    """Return the series object of ``key`` against ``x_key`` (both keys of ``table``)."""
     x, y = series(table, key, x_key, n_points, method=method)
     return {"key": key, "x": float_list(x), "y": float_list(y)}
 

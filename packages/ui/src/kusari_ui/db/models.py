@@ -71,7 +71,7 @@ class Result(Base):
         log_size (int or None): Size of ``log`` in bytes when it was summarized.
         log_mtime (float or None): Modification time of ``log`` (Unix seconds) then.
         created_at (datetime.datetime): When the crawler first saw it (UTC).
-        updated_at (datetime.datetime): When the crawler last changed the row (UTC).
+        updated_at (datetime.datetime): When the row last changed (UTC).
     """
 
     __tablename__ = "results"

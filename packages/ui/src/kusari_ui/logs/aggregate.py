@@ -54,10 +54,20 @@ def aggregate(runs: Sequence[tuple[ArrayLike, ArrayLike]], n_points: int) -> dic
     count = covered.sum(axis=0)
     keep = count > 0
     values, covered, count = values[:, keep], covered[:, keep], count[keep]
-    mean = np.where(covered, values, 0.0).sum(axis=0) / count
-    deviation = np.where(covered, values - mean, 0.0)
+    # Each point is scaled by its largest magnitude so that sums of huge values (1e308) cannot
+    # overflow; the scale is multiplied back at the end.
+    scale = np.where(covered, np.abs(values), 0.0).max(axis=0)
+    scale[scale == 0] = 1.0
+    scaled = values / scale
+    mean = np.where(covered, scaled, 0.0).sum(axis=0) / count
+    deviation = np.where(covered, scaled - mean, 0.0)
     std = np.sqrt((deviation**2).sum(axis=0) / count)
-    return {"x": grid[keep], "mean": mean, "std": std, "count": count.astype(np.int64)}
+    return {
+        "x": grid[keep],
+        "mean": mean * scale,
+        "std": std * scale,
+        "count": count.astype(np.int64),
+    }
 
 
 def _clean_run(i: int, run: tuple[ArrayLike, ArrayLike]) -> tuple[np.ndarray, np.ndarray]:

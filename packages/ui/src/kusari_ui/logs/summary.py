@@ -103,8 +103,11 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _step_at(table: LogTable, numeric: set[str], key: str, index: int) -> int | None:
+def _step_at(table: LogTable, numeric: set[str], key: str, index: int) -> int | float | None:
+    """The step value at ``index``: an int when whole (``epoch: 3``), else the float (``0.5``)."""
     if key not in numeric:
         return None
-    value = table.column(key)[index]
-    return int(value) if np.isfinite(value) else None
+    value = float(table.column(key)[index])
+    if not np.isfinite(value):
+        return None
+    return int(value) if value.is_integer() else value

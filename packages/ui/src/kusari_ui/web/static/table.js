@@ -58,8 +58,11 @@ function statusBadge(result) {
     if (hb.host || hb.pid) title.push(`${hb.host ?? ''} pid ${hb.pid ?? '?'}`);
     if (hb.error) title.push(`error: ${hb.error}`);
   }
-  return h('span', {class: `badge status-${result.status}`, 'data-testid': 'status-badge',
-                    title: title.join('\n'), text: result.status});
+  const badge = h('span', {class: `badge status-${result.status}`, 'data-testid': 'status-badge',
+                           title: title.join('\n'), text: result.status});
+  if (!result.loading) return badge;
+  // The server is still reading a long log; its values arrive with a later refresh.
+  return [badge, h('span', {class: 'loading', 'data-testid': 'loading', text: 'reading log…'})];
 }
 
 export class ResultsTable {
