@@ -53,6 +53,9 @@ def _run(
     targets: tuple[Variable, ...] | None,
 ) -> list[Variable | None]:
     target_pos = {id(t): i for i, t in enumerate(targets)} if targets is not None else None
+    # speed: with targets, only nodes with a target upstream need backward (e.g. no weight
+    # gradients for a critic when differentiating an actor loss by the actor's parameters)
+    leads = _nodes_leading_to(outputs, target_pos) if target_pos is not None else None
     results: list[Variable | None] = [None] * len(targets) if targets is not None else []
     root_ids = {id(y) for y in outputs}
     handed_out = {id(g._data) for g in grad_outputs}
@@ -83,7 +86,16 @@ def _run(
         inputs = node.inputs
         if inputs is None:
             continue
-        indexes = tuple([i for i, x in enumerate(inputs) if x._requires_grad])
+        if leads is None:
+            indexes = tuple([i for i, x in enumerate(inputs) if x._requires_grad])
+        else:
+            indexes = tuple(
+                [
+                    i
+                    for i, x in enumerate(inputs)
+                    if x._requires_grad and (id(x) in target_pos or x.creator_node in leads)
+                ]
+            )
         if not indexes:
             continue
         gxs = node.backward(indexes, tuple(gys))
@@ -117,6 +129,30 @@ def _run(
             else:
                 _accumulate_leaf(x, gx, handed_out, double, loss_scale)
     return results
+
+
+def _nodes_leading_to(outputs: tuple[Variable, ...], target_pos: dict[int, int]) -> set:
+    """Return the nodes above ``outputs`` that have one of the targets among their inputs' past."""
+    leads: set = set()
+    seen: set = set()
+    stack = [(y.creator_node, False) for y in outputs if y.creator_node is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            for x in node.inputs or ():
+                if id(x) in target_pos or x.creator_node in leads:
+                    leads.add(node)
+                    break
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for x in node.inputs or ():
+            creator = x.creator_node
+            if creator is not None and creator not in seen:
+                stack.append((creator, False))
+    return leads
 
 
 def _accumulate_leaf(
