@@ -1,4 +1,8 @@
-"""Small utilities shared by functions and links (Chainer's ``chainer.utils``)."""
+"""Small utilities shared by functions and links (Chainer's ``chainer.utils``).
+
+``atomic_path`` and ``write_text_atomically`` (Kusari's own) write files so that a crash never
+leaves a half-written one; the add-on packages use them too.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from typing import Any
 import numpy
 
 from kusari.utils import conv, type_check
+from kusari.utils._atomic import atomic_path, write_text_atomically
 from kusari.utils.conv import get_conv_outsize, get_deconv_outsize
 
 __all__ = [
+    "atomic_path",
     "conv",
     "force_array",
     "force_type",
@@ -17,6 +23,7 @@ __all__ = [
     "get_deconv_outsize",
     "size_of_shape",
     "type_check",
+    "write_text_atomically",
 ]
 
 
