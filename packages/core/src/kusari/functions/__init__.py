@@ -32,18 +32,31 @@ from kusari.functions.connection.convolution_2d import convolution_2d
 from kusari.functions.connection.deconvolution_2d import deconvolution_2d
 from kusari.functions.connection.linear import linear
 from kusari.functions.evaluation.accuracy import accuracy
+from kusari.functions.loss.huber_loss import huber_loss
 from kusari.functions.loss.mean_squared_error import mean_squared_error
 from kusari.functions.loss.softmax_cross_entropy import softmax_cross_entropy
+from kusari.functions.loss.squared_error import squared_error
+from kusari.functions.math.absolute import absolute
+from kusari.functions.math.arctanh import arctanh
 from kusari.functions.math.average import average, mean
+from kusari.functions.math.clip import clip
 from kusari.functions.math.exponential import exp, log, log2, log10
+from kusari.functions.math.exponential_m1 import expm1
 from kusari.functions.math.identity import identity
+from kusari.functions.math.logarithm_1p import log1p
+from kusari.functions.math.logsumexp import logsumexp
 from kusari.functions.math.matmul import matmul
+from kusari.functions.math.maximum import maximum
+from kusari.functions.math.minimum import minimum
 from kusari.functions.math.minmax import max, min
+from kusari.functions.math.sign import sign
 from kusari.functions.math.sqrt import rsqrt, sqrt
 from kusari.functions.math.square import square
+from kusari.functions.math.squared_difference import squared_difference
 from kusari.functions.math.sum import sum
 from kusari.functions.math.sum_to import sum_to
 from kusari.functions.noise.dropout import dropout
+from kusari.functions.noise.gaussian import gaussian
 from kusari.functions.normalization.batch_normalization import (
     batch_normalization,
     fixed_batch_normalization,
@@ -54,13 +67,16 @@ from kusari.functions.pooling.max_pooling_2d import max_pooling_2d
 _install_variable_methods()
 
 __all__ = [
+    "absolute",
     "accuracy",
+    "arctanh",
     "average",
     "average_pooling_2d",
     "batch_normalization",
     "broadcast",
     "broadcast_to",
     "cast",
+    "clip",
     "concat",
     "convolution_2d",
     "copy",
@@ -69,23 +85,30 @@ __all__ = [
     "elu",
     "exp",
     "expand_dims",
+    "expm1",
     "fixed_batch_normalization",
     "flatten",
+    "gaussian",
     "get_item",
     "hstack",
+    "huber_loss",
     "identity",
     "leaky_relu",
     "linear",
     "log",
     "log10",
+    "log1p",
     "log2",
     "log_softmax",
+    "logsumexp",
     "matmul",
     "max",
     "max_pooling_2d",
+    "maximum",
     "mean",
     "mean_squared_error",
     "min",
+    "minimum",
     "pad",
     "relu",
     "reshape",
@@ -93,12 +116,15 @@ __all__ = [
     "select_item",
     "separate",
     "sigmoid",
+    "sign",
     "softmax",
     "softmax_cross_entropy",
     "softplus",
     "split_axis",
     "sqrt",
     "square",
+    "squared_difference",
+    "squared_error",
     "squeeze",
     "stack",
     "sum",

@@ -1,4 +1,4 @@
-"""Optimizers (``chainer.optimizers``): SGD, MomentumSGD, Adam and Adam's variants.
+"""Optimizers (``chainer.optimizers``): SGD, MomentumSGD, RMSprop(Graves), Adam and variants.
 
 Example:
     >>> optimizer = kusari.optimizers.Adam().setup(model)
@@ -7,6 +7,18 @@ Example:
 
 from kusari.optimizers.adam import AdaBound, Adam, AdamW, AMSBound, AMSGrad
 from kusari.optimizers.momentum_sgd import MomentumSGD
+from kusari.optimizers.rmsprop import RMSprop
+from kusari.optimizers.rmsprop_graves import RMSpropGraves
 from kusari.optimizers.sgd import SGD
 
-__all__ = ["AMSBound", "AMSGrad", "AdaBound", "Adam", "AdamW", "MomentumSGD", "SGD"]
+__all__ = [
+    "AMSBound",
+    "AMSGrad",
+    "AdaBound",
+    "Adam",
+    "AdamW",
+    "MomentumSGD",
+    "RMSprop",
+    "RMSpropGraves",
+    "SGD",
+]
