@@ -51,6 +51,13 @@ for _package in PACKAGES:
 
 
 @nox.session
+def tests_rl_slow(session: nox.Session) -> None:
+    """Run kusari-rl's slow learning tests (PPO and DoubleDQN on CartPole, SAC on Pendulum)."""
+    session.install(*_with_test_extra("core", "rl"))
+    session.run("pytest", "tests/rl", "-m", "slow", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Run ``ruff check`` on the whole repository (configuration in ruff.toml)."""
     session.install("ruff")
@@ -90,6 +97,17 @@ def bench(session: nox.Session) -> None:
         args.remove("--torch")
         session.install("torch==2.13.0")
     session.run("python", "benchmarks/run.py", *args)
+
+
+@nox.session
+def bench_rl(session: nox.Session) -> None:
+    """Time kusari-rl's presets against Stable-Baselines3; posargs go to benchmarks/rl/run.py.
+
+    Installs the ``bench`` extra of kusari-rl (stable-baselines3 and the CPU build of PyTorch
+    pinned here); ``-- --no-sb3`` runs kusari-rl alone.
+    """
+    session.install("./packages/core", "./packages/rl[bench]")
+    session.run("python", "benchmarks/rl/run.py", *session.posargs)
 
 
 @nox.session
