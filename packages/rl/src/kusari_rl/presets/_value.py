@@ -135,8 +135,8 @@ PRESETS = {
         {
             **_COMMON,
             "n_basis_functions": 64,
-            "quantile_thresholds_N": 32,
-            "quantile_thresholds_N_prime": 32,
+            "quantile_thresholds_N": 8,
+            "quantile_thresholds_N_prime": 8,
             "quantile_thresholds_K": 32,
         },
         "discrete",
