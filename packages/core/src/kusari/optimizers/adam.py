@@ -129,7 +129,7 @@ class AdamRule(optimizer.UpdateRule):
 
         # speed: in place through one scratch array, with few array-scalar operations (each
         # costs about as much as two array-array ones on small arrays)
-        tmp = grad - m
+        tmp = xp.asarray(grad - m)  # a 0-d parameter would give a NumPy scalar
         tmp *= one_minus_beta1
         m += tmp
         xp.multiply(grad, grad, out=tmp)

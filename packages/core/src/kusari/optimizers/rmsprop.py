@@ -81,7 +81,7 @@ class RMSpropRule(optimizer.UpdateRule):
         ms = self.state["ms"]
 
         # speed: in place through one scratch array
-        tmp = grad * grad
+        tmp = xp.asarray(grad * grad)  # a 0-d parameter would give a NumPy scalar
         tmp -= ms
         tmp *= one_minus_alpha
         ms += tmp

@@ -81,7 +81,7 @@ class RMSpropGravesRule(optimizer.UpdateRule):
         delta = state["delta"]
 
         # speed: in place through one scratch array
-        tmp = grad * grad
+        tmp = xp.asarray(grad * grad)  # a 0-d parameter would give a NumPy scalar
         tmp -= n
         tmp *= one_minus_alpha
         n += tmp
