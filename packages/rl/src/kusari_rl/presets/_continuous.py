@@ -151,8 +151,7 @@ _SHARED = {
     "eval_n_episodes": 10,
     "gamma": 0.99,
     "lr": 1e-3,
-    "n_hidden_channels": 256,
-    "n_hidden_layers": 2,
+        "n_hidden_layers": 2,
     "replay_capacity": 1_000_000,
     "replay_start_size": 1_000,
     "minibatch_size": 256,
@@ -160,12 +159,22 @@ _SHARED = {
     "soft_update_tau": 5e-3,
 }
 
+# hidden sizes: the smallest that reached -200 on Pendulum-v1 by 20k steps in every seed tried;
+# each 256-wide layer costs about 16 (SAC) or 12 (TD3) 256x256x256 matrix products per update
 PRESETS = {
-    "sac": (_build_sac, {**_SHARED, "initial_temperature": 1.0}, "continuous"),
-    "td3": (
-        _build_td3,
-        {**_SHARED, "exploration_noise": 0.1, "policy_update_delay": 2},
+    "sac": (
+        _build_sac,
+        {**_SHARED, "n_hidden_channels": 64, "initial_temperature": 1.0},
         "continuous",
     ),
-    "ddpg": (_build_ddpg, {**_SHARED, "exploration_noise": 0.1}, "continuous"),
+    "td3": (
+        _build_td3,
+        {**_SHARED, "n_hidden_channels": 128, "exploration_noise": 0.1, "policy_update_delay": 2},
+        "continuous",
+    ),
+    "ddpg": (
+        _build_ddpg,
+        {**_SHARED, "n_hidden_channels": 128, "exploration_noise": 0.1},
+        "continuous",
+    ),
 }
