@@ -60,7 +60,7 @@ def test_every_preset_builds_an_agent_that_trains_a_few_steps(algo):
         env = presets.make_env(env_id, seed=0)
         agent = presets.build_agent(algo, env.observation_space, env.action_space, hp)
         obs, _ = env.reset(seed=0)
-        reward, done = 0.0, False
+        reward = 0.0
         for _ in range(60):
             action = agent.act_and_train(obs, reward)
             obs, reward, terminated, truncated, _ = env.step(action)
