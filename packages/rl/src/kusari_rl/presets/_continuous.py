@@ -67,8 +67,24 @@ def _explorer(action_space: gymnasium.Space, hp: Mapping) -> Any:
     )
 
 
-def _buffer(hp: Mapping) -> Any:
-    return replay_buffers.ReplayBuffer(hp["replay_capacity"])
+def _schedule(action_space: gymnasium.Space, hp: Mapping, gpu: Any) -> dict[str, Any]:
+    """Keyword arguments every continuous agent takes alike."""
+    return {
+        "gpu": gpu,
+        "replay_start_size": hp["replay_start_size"],
+        "minibatch_size": hp["minibatch_size"],
+        "update_interval": hp["update_interval"],
+        "soft_update_tau": hp["soft_update_tau"],
+        "burnin_action_func": _random_action(action_space),
+    }
+
+
+def _twin_critic_args(policy: Any, obs_size: int, action_size: int, hp: Mapping) -> tuple:
+    """Positional arguments of TD3 and SAC: policy, two critics, their optimizers, buffer, γ."""
+    q1, q2 = (_q_function(obs_size, action_size, hp) for _ in range(2))
+    optimizers_ = (_adam(link, hp["lr"]) for link in (policy, q1, q2))
+    replay_buffer = replay_buffers.ReplayBuffer(hp["replay_capacity"])
+    return (policy, q1, q2, *optimizers_, replay_buffer, hp["gamma"])
 
 
 def _build_sac(obs_space, action_space, hp, gpu) -> Agent:
@@ -76,22 +92,9 @@ def _build_sac(obs_space, action_space, hp, gpu) -> Agent:
     policy = links.Sequence(
         links.MLP(obs_size, 2 * action_size, _hidden(hp)), _squashed_gaussian_head
     )
-    q1, q2 = (_q_function(obs_size, action_size, hp) for _ in range(2))
     return agents.SoftActorCritic(
-        policy,
-        q1,
-        q2,
-        _adam(policy, hp["lr"]),
-        _adam(q1, hp["lr"]),
-        _adam(q2, hp["lr"]),
-        _buffer(hp),
-        hp["gamma"],
-        gpu=gpu,
-        replay_start_size=hp["replay_start_size"],
-        minibatch_size=hp["minibatch_size"],
-        update_interval=hp["update_interval"],
-        soft_update_tau=hp["soft_update_tau"],
-        burnin_action_func=_random_action(action_space),
+        *_twin_critic_args(policy, obs_size, action_size, hp),
+        **_schedule(action_space, hp, gpu),
         initial_temperature=hp["initial_temperature"],
         entropy_target=-float(action_size),
         temperature_optimizer=optimizers.Adam(alpha=hp["lr"]),
@@ -101,23 +104,10 @@ def _build_sac(obs_space, action_space, hp, gpu) -> Agent:
 def _build_td3(obs_space, action_space, hp, gpu) -> Agent:
     obs_size, action_size = obs_space.shape[0], action_space.shape[0]
     policy = _deterministic_policy(obs_size, action_size, hp)
-    q1, q2 = (_q_function(obs_size, action_size, hp) for _ in range(2))
     return agents.TD3(
-        policy,
-        q1,
-        q2,
-        _adam(policy, hp["lr"]),
-        _adam(q1, hp["lr"]),
-        _adam(q2, hp["lr"]),
-        _buffer(hp),
-        hp["gamma"],
+        *_twin_critic_args(policy, obs_size, action_size, hp),
         _explorer(action_space, hp),
-        gpu=gpu,
-        replay_start_size=hp["replay_start_size"],
-        minibatch_size=hp["minibatch_size"],
-        update_interval=hp["update_interval"],
-        soft_update_tau=hp["soft_update_tau"],
-        burnin_action_func=_random_action(action_space),
+        **_schedule(action_space, hp, gpu),
         policy_update_delay=hp["policy_update_delay"],
     )
 
@@ -126,21 +116,15 @@ def _build_ddpg(obs_space, action_space, hp, gpu) -> Agent:
     obs_size, action_size = obs_space.shape[0], action_space.shape[0]
     policy = _deterministic_policy(obs_size, action_size, hp)
     q_func = _q_function(obs_size, action_size, hp)
-    model = agents.DDPGModel(policy=policy, q_func=q_func)
     return agents.DDPG(
-        model,
+        agents.DDPGModel(policy=policy, q_func=q_func),
         _adam(policy, hp["lr"]),
         _adam(q_func, hp["lr"]),
-        _buffer(hp),
+        replay_buffers.ReplayBuffer(hp["replay_capacity"]),
         hp["gamma"],
         _explorer(action_space, hp),
-        gpu=gpu,
-        replay_start_size=hp["replay_start_size"],
-        minibatch_size=hp["minibatch_size"],
-        update_interval=hp["update_interval"],
         target_update_method="soft",
-        soft_update_tau=hp["soft_update_tau"],
-        burnin_action_func=_random_action(action_space),
+        **_schedule(action_space, hp, gpu),
     )
 
 
@@ -151,7 +135,7 @@ _SHARED = {
     "eval_n_episodes": 10,
     "gamma": 0.99,
     "lr": 1e-3,
-        "n_hidden_layers": 2,
+    "n_hidden_layers": 2,
     "replay_capacity": 1_000_000,
     "replay_start_size": 1_000,
     "minibatch_size": 256,
