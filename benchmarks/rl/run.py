@@ -2,7 +2,9 @@
 
 Each task trains one algorithm on one gymnasium environment over several seeds, single-threaded
 (BLAS and PyTorch limited to one thread), evaluating every ``eval_interval`` steps with 10
-deterministic episodes on a separate environment. Both libraries get the same evaluation
+deterministic episodes on a separate environment (with a single training environment, at the
+first end of a training episode after each interval, for both libraries, as ChainerRL's loop
+does). Both libraries get the same evaluation
 protocol, and its CPU time is subtracted before steps per CPU-second are computed.
 
     python benchmarks/rl/run.py                       # every task, seeds 0 1 2
@@ -143,6 +145,10 @@ class _Evaluation:
         self.evals: list[tuple[int, float]] = []
         self.cpu_s = 0.0
 
+    def evaluate_if_necessary(self, t: int, episodes: int) -> None:
+        """The single-environment loops' evaluator protocol: called when an episode ends."""
+        self.maybe_run(t)
+
     def maybe_run(self, step: int) -> None:
         if step < self.next_at:
             return
@@ -182,9 +188,7 @@ def run_kusari(task: Task, seed: int) -> Run:
                 task.env_id, task.eval_interval, seed, agent.act, agent.stop_episode
             )
             start = time.process_time()
-            experiments.train_agent(
-                agent, env, task.steps, outdir, step_hooks=[_EvalHook(evaluation)]
-            )
+            experiments.train_agent(agent, env, task.steps, outdir, evaluator=evaluation)
         else:
             env = presets.make_vector_env(task.env_id, hp["num_envs"], seed)
             agent = presets.build_agent(
@@ -225,7 +229,10 @@ def run_sb3(task: Task, seed: int) -> Run:
 
     class _Callback(BaseCallback):
         def _on_step(self) -> bool:
-            evaluation.maybe_run(self.num_timesteps)
+            # with one environment, evaluate when a training episode ends, as kusari-rl's
+            # single-environment loop does (its agents keep per-episode state)
+            if task.sb3_n_envs > 1 or self.locals["dones"][0]:
+                evaluation.maybe_run(self.num_timesteps)
             return True
 
     start = time.process_time()
