@@ -1,7 +1,16 @@
 import numpy as np
 import pytest
-from _rl_on_policy_loops import adam, chain_policy, evaluate, small_vf, train_batch
-from _rl_toy_envs import ChainEnv, make_chain_vector_env
+from _rl_on_policy_loops import (
+    TRUNCATION_TARGETS,
+    adam,
+    assert_learns_chain,
+    assert_same_sampled_actions,
+    chain_policy,
+    feed_truncation_rollout,
+    small_vf,
+    train_batch,
+)
+from _rl_toy_envs import make_chain_vector_env
 
 import kusari
 from kusari import optimizers
@@ -60,10 +69,6 @@ class _FirstFeatureValue(kusari.Link):
         return SoftmaxDistribution(np.zeros((len(x), 2), np.float32)), x[:, :1] * self.scale
 
 
-def _obs(*xs):
-    return np.array([[x, 0.0] for x in xs], np.float32)
-
-
 @pytest.mark.parametrize("use_gae", [False, True])
 def test_a2c_truncation_bootstraps_from_final_observation_end_to_end(monkeypatch, use_gae):
     model = _FirstFeatureValue()
@@ -77,24 +82,15 @@ def test_a2c_truncation_bootstraps_from_final_observation_end_to_end(monkeypatch
         return compute_a2c_loss(log_probs, values, entropy, returns, *args)
 
     monkeypatch.setattr(a2c_module, "compute_a2c_loss", spy)
-    # env 0: a step, a terminated step (its final observation 100 is never used), a step
-    # env 1: a truncated step (bootstraps from its final observation 20, not the reset one 30)
-    agent.batch_act_and_train(_obs(1, 10))
-    agent.batch_observe_and_train(_obs(2, 20), [1.0, 0.0], [False, False], [False, True])
-    agent.batch_act_and_train(_obs(2, 30))
-    agent.batch_observe_and_train(_obs(100, 40), [1.0, 0.0], [True, False], [False, False])
-    agent.batch_act_and_train(_obs(3, 40))
-    agent.batch_observe_and_train(_obs(4, 50), [1.0, 0.0], [False, False], [False, False])
-    np.testing.assert_allclose(seen["returns"], [1.5, 10.0, 1.0, 12.5, 3.0, 25.0])
+    feed_truncation_rollout(agent)
+    np.testing.assert_allclose(seen["returns"], TRUNCATION_TARGETS)
     assert optimizer.t == 1
 
 
 def test_a2c_learns_chain_env_with_four_vector_envs():
     misc.set_random_seed(0)
     agent = _chain_agent()
-    train_batch(agent, make_chain_vector_env(4), 600)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(), 3) == [1.0, 1.0, 1.0]
+    assert_learns_chain(agent, 600)
     stats = dict(agent.get_statistics())
     assert list(stats) == ["average_actor", "average_value", "average_entropy"]
     assert agent.optimizer.t == 600 // 5
@@ -105,9 +101,7 @@ def test_a2c_with_gae_and_separate_model_learns_chain_env():
     misc.set_random_seed(1)
     model = A2CSeparateModel(chain_policy(), small_vf(5))
     agent = _chain_agent(model=model, use_gae=True, tau=0.9, entropy_coeff=0.01)
-    train_batch(agent, make_chain_vector_env(4), 600)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(), 3) == [1.0, 1.0, 1.0]
+    assert_learns_chain(agent, 600)
 
 
 def test_a2c_save_load_gives_identical_actions(tmp_path):
@@ -117,11 +111,8 @@ def test_a2c_save_load_gives_identical_actions(tmp_path):
     agent.save(tmp_path)
     other = _chain_agent()
     other.load(tmp_path)
+    assert_same_sampled_actions(agent, other, seed=3)
     states = np.eye(5, dtype=np.float32)
-    misc.set_random_seed(3)
-    sampled = agent.batch_act(states)
-    misc.set_random_seed(3)
-    np.testing.assert_array_equal(other.batch_act(states), sampled)
     agent.act_deterministically = other.act_deterministically = True
     np.testing.assert_array_equal(other.batch_act(states), agent.batch_act(states))
     assert other.act(states[0]) == agent.act(states[0])

@@ -1,15 +1,20 @@
 import numpy as np
 import pytest
 from _rl_on_policy_loops import (
+    TRUNCATION_TARGETS,
     adam,
+    assert_learns_chain,
+    assert_learns_point_env,
+    assert_same_sampled_actions,
+    assert_solves_chain,
     chain_policy,
-    evaluate,
+    feed_truncation_rollout,
     point_policy,
     small_vf,
     train_batch,
     train_single,
 )
-from _rl_toy_envs import ChainEnv, PointEnv, make_chain_vector_env, make_point_vector_env
+from _rl_toy_envs import ChainEnv, make_chain_vector_env
 
 import kusari
 from kusari import gradient_check
@@ -187,10 +192,6 @@ class _FirstFeatureValue(kusari.Link):
         return SoftmaxDistribution(logits), kusari.Variable(x[:, :1])
 
 
-def _obs(*xs):
-    return np.array([[x, 0.0] for x in xs], np.float32)
-
-
 def test_ppo_truncation_bootstraps_from_final_observation_end_to_end():
     agent = PPO(
         _FirstFeatureValue(),
@@ -209,33 +210,23 @@ def test_ppo_truncation_bootstraps_from_final_observation_end_to_end():
         seen["values"] = values_old.ravel().copy()
 
     agent._update_minibatch = record
-    # env 0: a step, then a terminated step (its final observation 100 is never used), a step
-    # env 1: a truncated step (bootstraps from its final observation 20, not the reset one 30)
-    agent.batch_act_and_train(_obs(1, 10))
-    agent.batch_observe_and_train(_obs(2, 20), [1.0, 0.0], [False, False], [False, True])
-    agent.batch_act_and_train(_obs(2, 30))
-    agent.batch_observe_and_train(_obs(100, 40), [1.0, 0.0], [True, False], [False, False])
-    agent.batch_act_and_train(_obs(3, 40))
-    agent.batch_observe_and_train(_obs(4, 50), [1.0, 0.0], [False, False], [False, False])
+    feed_truncation_rollout(agent)
     # time-major: (t0 env0, t0 env1, t1 env0, ...)
     np.testing.assert_allclose(seen["values"], [1, 10, 2, 30, 3, 40])
-    np.testing.assert_allclose(seen["targets"], [1.5, 10.0, 1.0, 12.5, 3.0, 25.0])
+    np.testing.assert_allclose(seen["targets"], TRUNCATION_TARGETS)
 
 
 def test_ppo_learns_chain_env_single_environment():
     misc.set_random_seed(0)
     agent = _chain_agent()
     train_single(agent, ChainEnv(), 2000)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(), 3) == [1.0, 1.0, 1.0]
+    assert_solves_chain(agent)
 
 
 def test_ppo_learns_chain_env_with_four_vector_envs():
     misc.set_random_seed(1)
     agent = _chain_agent()
-    train_batch(agent, make_chain_vector_env(4), 500)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(), 3) == [1.0, 1.0, 1.0]
+    assert_learns_chain(agent, 500)
     stats = dict(agent.get_statistics())
     assert list(stats) == [
         "average_value",
@@ -262,18 +253,14 @@ def test_ppo_learns_point_env():
         entropy_coef=0.0,
         clip_eps_vf=1.0,
     )
-    train_batch(agent, make_point_vector_env(4), 1500)
-    agent.act_deterministically = True
-    assert np.mean(evaluate(agent, PointEnv(), 10)) > -2.0
+    assert_learns_point_env(agent)
 
 
 def test_ppo_with_obs_normalizer_learns_chain_env_and_saves_it(tmp_path):
     misc.set_random_seed(3)
     normalizer = links.EmpiricalNormalization(5)
     agent = _chain_agent(obs_normalizer=normalizer)
-    train_batch(agent, make_chain_vector_env(4), 500)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(), 3) == [1.0, 1.0, 1.0]
+    assert_learns_chain(agent, 500)
     agent.save(tmp_path)
     other = _chain_agent(obs_normalizer=links.EmpiricalNormalization(5))
     other.load(tmp_path)
@@ -292,11 +279,8 @@ def test_ppo_save_load_gives_identical_actions(tmp_path):
     misc.set_random_seed(5)
     other = _chain_agent()
     other.load(tmp_path / "agent")
+    assert_same_sampled_actions(agent, other, seed=6)
     states = np.eye(5, dtype=np.float32)
-    misc.set_random_seed(6)
-    sampled = agent.batch_act(states)
-    misc.set_random_seed(6)
-    np.testing.assert_array_equal(other.batch_act(states), sampled)
     with kusari.no_backprop_mode():
         np.testing.assert_array_equal(
             other.model(states)[0].all_prob.array, agent.model(states)[0].all_prob.array

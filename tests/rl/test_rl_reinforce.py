@@ -2,8 +2,15 @@ import warnings
 
 import numpy as np
 import pytest
-from _rl_on_policy_loops import adam, chain_policy, evaluate, train_batch, train_single
-from _rl_toy_envs import ChainEnv, make_chain_vector_env
+from _rl_on_policy_loops import (
+    adam,
+    assert_learns_chain,
+    assert_same_sampled_actions,
+    assert_solves_chain,
+    chain_policy,
+    train_single,
+)
+from _rl_toy_envs import ChainEnv
 
 import kusari
 from kusari import optimizers
@@ -58,8 +65,7 @@ def test_reinforce_learns_chain_env_single_environment():
     misc.set_random_seed(0)
     agent = _agent()
     train_single(agent, ChainEnv(max_steps=_MAX_STEPS), 2400)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(max_steps=_MAX_STEPS), 3) == [1.0, 1.0, 1.0]
+    assert_solves_chain(agent, ChainEnv(max_steps=_MAX_STEPS))
     ((name, entropy),) = agent.get_statistics()
     assert name == "average_entropy" and 0 < entropy < np.log(2)
 
@@ -67,9 +73,7 @@ def test_reinforce_learns_chain_env_single_environment():
 def test_reinforce_learns_chain_env_with_four_vector_envs():
     misc.set_random_seed(1)
     agent = _agent()
-    train_batch(agent, make_chain_vector_env(4, max_steps=_MAX_STEPS), 600)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(max_steps=_MAX_STEPS), 3) == [1.0, 1.0, 1.0]
+    assert_learns_chain(agent, 600, max_steps=_MAX_STEPS)
 
 
 def test_reinforce_backward_separately_gives_the_same_update():
@@ -116,11 +120,8 @@ def test_reinforce_save_load_gives_identical_actions(tmp_path):
     agent.save(tmp_path)
     other = _agent()
     other.load(tmp_path)
+    assert_same_sampled_actions(agent, other, seed=4)
     states = np.eye(5, dtype=np.float32)
-    misc.set_random_seed(4)
-    sampled = agent.batch_act(states)
-    misc.set_random_seed(4)
-    np.testing.assert_array_equal(other.batch_act(states), sampled)
     with kusari.no_backprop_mode():
         np.testing.assert_array_equal(
             other.model(states).logits.array, agent.model(states).logits.array

@@ -1,15 +1,20 @@
 import numpy as np
 import pytest
 from _rl_on_policy_loops import (
+    TRUNCATION_TARGETS,
     adam,
+    assert_learns_chain,
+    assert_learns_point_env,
+    assert_same_sampled_actions,
+    assert_solves_chain,
     chain_policy,
-    evaluate,
+    feed_truncation_rollout,
     point_policy,
     small_vf,
     train_batch,
     train_single,
 )
-from _rl_toy_envs import ChainEnv, PointEnv, make_chain_vector_env, make_point_vector_env
+from _rl_toy_envs import ChainEnv, make_chain_vector_env
 
 import kusari
 import kusari.functions as F
@@ -99,10 +104,6 @@ class _FirstFeature(kusari.Link):
         return kusari.Variable(x[:, :1])
 
 
-def _obs(*xs):
-    return np.array([[x, 0.0] for x in xs], np.float32)
-
-
 def test_trpo_truncation_bootstraps_from_final_observation_end_to_end():
     agent = TRPO(
         _Uniform(),
@@ -116,31 +117,21 @@ def test_trpo_truncation_bootstraps_from_final_observation_end_to_end():
     seen = {}
     agent._update_policy = lambda states, actions, advantages: None
     agent._update_vf = lambda states, value_targets: seen.update(targets=value_targets.ravel())
-    # env 0: a step, a terminated step (its final observation 100 is never used), a step
-    # env 1: a truncated step (bootstraps from its final observation 20, not the reset one 30)
-    agent.batch_act_and_train(_obs(1, 10))
-    agent.batch_observe_and_train(_obs(2, 20), [1.0, 0.0], [False, False], [False, True])
-    agent.batch_act_and_train(_obs(2, 30))
-    agent.batch_observe_and_train(_obs(100, 40), [1.0, 0.0], [True, False], [False, False])
-    agent.batch_act_and_train(_obs(3, 40))
-    agent.batch_observe_and_train(_obs(4, 50), [1.0, 0.0], [False, False], [False, False])
-    np.testing.assert_allclose(seen["targets"], [1.5, 10.0, 1.0, 12.5, 3.0, 25.0])
+    feed_truncation_rollout(agent)
+    np.testing.assert_allclose(seen["targets"], TRUNCATION_TARGETS)
 
 
 def test_trpo_learns_chain_env_with_four_vector_envs():
     misc.set_random_seed(1)
     agent = _chain_agent()
-    train_batch(agent, make_chain_vector_env(4), 400)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(), 3) == [1.0, 1.0, 1.0]
+    assert_learns_chain(agent, 400)
 
 
 def test_trpo_learns_chain_env_single_environment():
     misc.set_random_seed(2)
     agent = _chain_agent()
     train_single(agent, ChainEnv(), 1600)
-    agent.act_deterministically = True
-    assert evaluate(agent, ChainEnv(), 3) == [1.0, 1.0, 1.0]
+    assert_solves_chain(agent)
 
 
 def test_trpo_learns_point_env():
@@ -156,9 +147,7 @@ def test_trpo_learns_point_env():
         max_kl=0.02,
         vf_epochs=10,
     )
-    train_batch(agent, make_point_vector_env(4), 1500)
-    agent.act_deterministically = True
-    assert np.mean(evaluate(agent, PointEnv(), 10)) > -2.0
+    assert_learns_point_env(agent)
 
 
 def test_trpo_save_load_gives_identical_actions(tmp_path):
@@ -173,11 +162,8 @@ def test_trpo_save_load_gives_identical_actions(tmp_path):
     ]
     other = _chain_agent()
     other.load(tmp_path)
+    assert_same_sampled_actions(agent, other, seed=5)
     states = np.eye(5, dtype=np.float32)
-    misc.set_random_seed(5)
-    sampled = agent.batch_act(states)
-    misc.set_random_seed(5)
-    np.testing.assert_array_equal(other.batch_act(states), sampled)
     with kusari.no_backprop_mode():
         np.testing.assert_array_equal(other.vf(states).array, agent.vf(states).array)
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy
 
-from kusari import backend, optimizer
+from kusari import optimizer
+from kusari.optimizers import _common
 
 __all__ = ["AMSBound", "AMSGrad", "AdaBound", "Adam", "AdamRule", "AdamW"]
 
@@ -22,9 +23,6 @@ _default_hyperparam.amsgrad = False
 _default_hyperparam.adabound = False
 _default_hyperparam.final_lr = 0.1
 _default_hyperparam.gamma = 1e-3
-
-# below this an eps may round to zero in float32 (checked only then, to keep the step lean)
-_EPS_CHECK_BELOW = 1e-30
 
 
 def _learning_rate(hp: Any, t: int) -> float:
@@ -85,43 +83,33 @@ class AdamRule(optimizer.UpdateRule):
         gamma: float | None = None,
     ) -> None:
         super().__init__(parent_hyperparam or _default_hyperparam)
-        given = {
-            "alpha": alpha,
-            "beta1": beta1,
-            "beta2": beta2,
-            "eps": eps,
-            "eta": eta,
-            "weight_decay_rate": weight_decay_rate,
-            "amsgrad": amsgrad,
-            "adabound": adabound,
-            "final_lr": final_lr,
-            "gamma": gamma,
-        }
-        for name, value in given.items():
-            if value is not None:
-                setattr(self.hyperparam, name, value)
+        _common.override_hyperparams(
+            self.hyperparam,
+            alpha=alpha,
+            beta1=beta1,
+            beta2=beta2,
+            eps=eps,
+            eta=eta,
+            weight_decay_rate=weight_decay_rate,
+            amsgrad=amsgrad,
+            adabound=adabound,
+            final_lr=final_lr,
+            gamma=gamma,
+        )
         self.initial_alpha = self.hyperparam.alpha if self.hyperparam.adabound else None
 
     def init_state(self, param: Any) -> None:
         """Create ``'m'``, ``'v'`` (and ``'vhat'`` with AMSGrad), zeros like the parameter."""
-        data = param.array
-        xp = backend.get_array_module(data)
-        self.state["m"] = xp.zeros_like(data)
-        self.state["v"] = xp.zeros_like(data)
-        if self.hyperparam.amsgrad:
-            self.state["vhat"] = xp.zeros_like(data)
+        keys = ("m", "v", "vhat") if self.hyperparam.amsgrad else ("m", "v")
+        _common.zeros_state(self, param, *keys)
 
     def update_core(self, param: Any) -> None:
         """Apply one Adam step to ``param`` in place (see the class docstring)."""
         hp = self._current_hyperparam()
-        data = param.array
-        grad = param.grad
-        xp = numpy if type(data) is numpy.ndarray else backend.get_array_module(data)
-        if grad.dtype == numpy.float16:
-            grad = grad.astype(numpy.float32)
+        data, grad, xp = _common.float_grad(param)
         eps = hp.eps
-        if 0 < eps < _EPS_CHECK_BELOW and grad.dtype != numpy.float64:
-            self._check_eps(eps, grad.dtype)
+        if 0 < eps < _common.EPS_CHECK_BELOW and grad.dtype != numpy.float64:
+            _common.check_eps("Adam", eps, grad.dtype)
         one_minus_beta1, one_minus_beta2, eps_c = self._constants(hp, grad.dtype, xp is numpy)
         state = self.state
         m = state["m"]
@@ -141,11 +129,7 @@ class AdamRule(optimizer.UpdateRule):
             xp.maximum(vhat, v, out=vhat)
         else:
             vhat = v
-        if vhat.dtype == tmp.dtype:
-            xp.sqrt(vhat, out=tmp)
-        else:  # float16 state: take the root in float32
-            xp.copyto(tmp, vhat)
-            xp.sqrt(tmp, out=tmp)
+        _common.sqrt_into(xp, vhat, tmp)
         tmp += eps_c
         alpha_t = _learning_rate(hp, self.t)
         eta = hp.eta
@@ -164,13 +148,6 @@ class AdamRule(optimizer.UpdateRule):
 
     def _derive_constants(self, hp: Any) -> tuple:
         return (1.0 - hp.beta1, 1.0 - hp.beta2, hp.eps)
-
-    @staticmethod
-    def _check_eps(eps: float, dtype: Any) -> None:
-        if numpy.dtype(dtype).type(eps) == 0:
-            raise ValueError(
-                f"Adam: eps ({eps}) is too small for {numpy.dtype(dtype).name}: it rounds to 0"
-            )
 
     def _bounds(self, hp: Any) -> tuple[float, float]:
         if self.initial_alpha is None:
@@ -238,16 +215,10 @@ class Adam(optimizer.GradientMethod):
         >>> opt.alpha_t  # the bias-corrected step size of the last update
     """
 
-    alpha = optimizer.HyperparameterProxy("alpha")
-    beta1 = optimizer.HyperparameterProxy("beta1")
-    beta2 = optimizer.HyperparameterProxy("beta2")
-    eps = optimizer.HyperparameterProxy("eps")
-    eta = optimizer.HyperparameterProxy("eta")
-    weight_decay_rate = optimizer.HyperparameterProxy("weight_decay_rate")
-    amsgrad = optimizer.HyperparameterProxy("amsgrad")
-    adabound = optimizer.HyperparameterProxy("adabound")
-    final_lr = optimizer.HyperparameterProxy("final_lr")
-    gamma = optimizer.HyperparameterProxy("gamma")
+    alpha, beta1, beta2, eps, eta = _common.proxies("alpha", "beta1", "beta2", "eps", "eta")
+    weight_decay_rate, amsgrad, adabound, final_lr, gamma = _common.proxies(
+        "weight_decay_rate", "amsgrad", "adabound", "final_lr", "gamma"
+    )
 
     def __init__(
         self,
@@ -263,17 +234,19 @@ class Adam(optimizer.GradientMethod):
         gamma: float = _default_hyperparam.gamma,
     ) -> None:
         super().__init__()
-        hp = self.hyperparam
-        hp.alpha = alpha
-        hp.beta1 = beta1
-        hp.beta2 = beta2
-        hp.eps = eps
-        hp.eta = eta
-        hp.weight_decay_rate = weight_decay_rate
-        hp.amsgrad = amsgrad
-        hp.adabound = adabound
-        hp.final_lr = final_lr
-        hp.gamma = gamma
+        _common.set_hyperparams(
+            self.hyperparam,
+            alpha=alpha,
+            beta1=beta1,
+            beta2=beta2,
+            eps=eps,
+            eta=eta,
+            weight_decay_rate=weight_decay_rate,
+            amsgrad=amsgrad,
+            adabound=adabound,
+            final_lr=final_lr,
+            gamma=gamma,
+        )
 
     def create_update_rule(self) -> AdamRule:
         """Return a new :class:`AdamRule` reading its defaults from this optimizer."""

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy
 
-from kusari import backend, optimizer
+from kusari import optimizer
+from kusari.optimizers import _common
 
 __all__ = ["RMSprop", "RMSpropRule"]
 
@@ -15,9 +16,6 @@ _default_hyperparam.lr = 0.01
 _default_hyperparam.alpha = 0.99
 _default_hyperparam.eps = 1e-8
 _default_hyperparam.eps_inside_sqrt = False
-
-# below this an eps may round to zero in float32 (checked only then, to keep the step lean)
-_EPS_CHECK_BELOW = 1e-30
 
 
 class RMSpropRule(optimizer.UpdateRule):
@@ -51,14 +49,13 @@ class RMSpropRule(optimizer.UpdateRule):
         eps_inside_sqrt: bool | None = None,
     ) -> None:
         super().__init__(parent_hyperparam or _default_hyperparam)
-        given = {"lr": lr, "alpha": alpha, "eps": eps, "eps_inside_sqrt": eps_inside_sqrt}
-        for name, value in given.items():
-            if value is not None:
-                setattr(self.hyperparam, name, value)
+        _common.override_hyperparams(
+            self.hyperparam, lr=lr, alpha=alpha, eps=eps, eps_inside_sqrt=eps_inside_sqrt
+        )
 
     def init_state(self, param: Any) -> None:
         """Create the mean square ``'ms'``, zeros like the parameter."""
-        self.state["ms"] = backend.get_array_module(param.array).zeros_like(param.array)
+        _common.zeros_state(self, param, "ms")
 
     def _derive_constants(self, hp: Any) -> tuple:
         return (hp.lr, 1.0 - hp.alpha, hp.eps)
@@ -70,13 +67,9 @@ class RMSpropRule(optimizer.UpdateRule):
             ValueError: ``eps`` is nonzero but rounds to zero in the dtype of the computation.
         """
         hp = self._current_hyperparam()
-        data = param.array
-        grad = param.grad
-        xp = numpy if type(data) is numpy.ndarray else backend.get_array_module(data)
-        if grad.dtype == numpy.float16:
-            grad = grad.astype(numpy.float32)
-        if 0 < hp.eps < _EPS_CHECK_BELOW and grad.dtype != numpy.float64:
-            _check_eps("RMSprop", hp.eps, grad.dtype)
+        data, grad, xp = _common.float_grad(param)
+        if 0 < hp.eps < _common.EPS_CHECK_BELOW and grad.dtype != numpy.float64:
+            _common.check_eps("RMSprop", hp.eps, grad.dtype)
         lr, one_minus_alpha, eps = self._constants(hp, grad.dtype, xp is numpy)
         ms = self.state["ms"]
 
@@ -89,22 +82,11 @@ class RMSpropRule(optimizer.UpdateRule):
             xp.add(ms, eps, out=tmp)
             xp.sqrt(tmp, out=tmp)
         else:
-            if ms.dtype == tmp.dtype:
-                xp.sqrt(ms, out=tmp)
-            else:  # float16 state: take the root in float32
-                xp.copyto(tmp, ms)
-                xp.sqrt(tmp, out=tmp)
+            _common.sqrt_into(xp, ms, tmp)
             tmp += eps
         xp.divide(grad, tmp, out=tmp)
         tmp *= lr
         data -= tmp
-
-
-def _check_eps(name: str, eps: float, dtype: Any) -> None:
-    if numpy.dtype(dtype).type(eps) == 0:
-        raise ValueError(
-            f"{name}: eps ({eps}) is too small for {numpy.dtype(dtype).name}: it rounds to 0"
-        )
 
 
 class RMSprop(optimizer.GradientMethod):
@@ -125,10 +107,7 @@ class RMSprop(optimizer.GradientMethod):
         >>> opt.update(model, x, t)
     """
 
-    lr = optimizer.HyperparameterProxy("lr")
-    alpha = optimizer.HyperparameterProxy("alpha")
-    eps = optimizer.HyperparameterProxy("eps")
-    eps_inside_sqrt = optimizer.HyperparameterProxy("eps_inside_sqrt")
+    lr, alpha, eps, eps_inside_sqrt = _common.proxies("lr", "alpha", "eps", "eps_inside_sqrt")
 
     def __init__(
         self,
@@ -138,11 +117,9 @@ class RMSprop(optimizer.GradientMethod):
         eps_inside_sqrt: bool = _default_hyperparam.eps_inside_sqrt,
     ) -> None:
         super().__init__()
-        hp = self.hyperparam
-        hp.lr = lr
-        hp.alpha = alpha
-        hp.eps = eps
-        hp.eps_inside_sqrt = eps_inside_sqrt
+        _common.set_hyperparams(
+            self.hyperparam, lr=lr, alpha=alpha, eps=eps, eps_inside_sqrt=eps_inside_sqrt
+        )
 
     def create_update_rule(self) -> RMSpropRule:
         """Return a new :class:`RMSpropRule` reading its defaults from this optimizer."""

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy
 
-from kusari import backend, optimizer
+from kusari import optimizer
+from kusari.optimizers import _common
 
 __all__ = ["RMSpropGraves", "RMSpropGravesRule"]
 
@@ -50,18 +51,13 @@ class RMSpropGravesRule(optimizer.UpdateRule):
         eps: float | None = None,
     ) -> None:
         super().__init__(parent_hyperparam or _default_hyperparam)
-        given = {"lr": lr, "alpha": alpha, "momentum": momentum, "eps": eps}
-        for name, value in given.items():
-            if value is not None:
-                setattr(self.hyperparam, name, value)
+        _common.override_hyperparams(
+            self.hyperparam, lr=lr, alpha=alpha, momentum=momentum, eps=eps
+        )
 
     def init_state(self, param: Any) -> None:
         """Create ``'n'``, ``'g'`` and ``'delta'``, zeros like the parameter."""
-        data = param.array
-        xp = backend.get_array_module(data)
-        self.state["n"] = xp.zeros_like(data)
-        self.state["g"] = xp.zeros_like(data)
-        self.state["delta"] = xp.zeros_like(data)
+        _common.zeros_state(self, param, "n", "g", "delta")
 
     def _derive_constants(self, hp: Any) -> tuple:
         return (hp.lr, 1.0 - hp.alpha, hp.momentum, hp.eps)
@@ -69,11 +65,7 @@ class RMSpropGravesRule(optimizer.UpdateRule):
     def update_core(self, param: Any) -> None:
         """Apply one step to ``param`` in place (see the class docstring)."""
         hp = self._current_hyperparam()
-        data = param.array
-        grad = param.grad
-        xp = numpy if type(data) is numpy.ndarray else backend.get_array_module(data)
-        if grad.dtype == numpy.float16:
-            grad = grad.astype(numpy.float32)
+        data, grad, xp = _common.float_grad(param)
         lr, one_minus_alpha, momentum, eps = self._constants(hp, grad.dtype, xp is numpy)
         state = self.state
         n = state["n"]
@@ -116,10 +108,7 @@ class RMSpropGraves(optimizer.GradientMethod):
         >>> opt = kusari.optimizers.RMSpropGraves(lr=2.5e-4, eps=1e-2).setup(q_func)
     """
 
-    lr = optimizer.HyperparameterProxy("lr")
-    alpha = optimizer.HyperparameterProxy("alpha")
-    momentum = optimizer.HyperparameterProxy("momentum")
-    eps = optimizer.HyperparameterProxy("eps")
+    lr, alpha, momentum, eps = _common.proxies("lr", "alpha", "momentum", "eps")
 
     def __init__(
         self,
@@ -129,11 +118,7 @@ class RMSpropGraves(optimizer.GradientMethod):
         eps: float = _default_hyperparam.eps,
     ) -> None:
         super().__init__()
-        hp = self.hyperparam
-        hp.lr = lr
-        hp.alpha = alpha
-        hp.momentum = momentum
-        hp.eps = eps
+        _common.set_hyperparams(self.hyperparam, lr=lr, alpha=alpha, momentum=momentum, eps=eps)
 
     def create_update_rule(self) -> RMSpropGravesRule:
         """Return a new :class:`RMSpropGravesRule` reading its defaults from this optimizer."""

@@ -20,12 +20,9 @@ from typing import Any
 
 import kusari
 import kusari.functions as F
-from kusari.backends.cuda import to_cpu
 from kusari.link import Chain, Link
 from kusari.variable import Variable
-from kusari_rl import agent
 from kusari_rl.agents import _on_policy
-from kusari_rl.agents.ppo import compute_gae
 from kusari_rl.misc.batch_states import batch_states as default_batch_states
 from kusari_rl.misc.nonfinite import check_finite
 
@@ -101,11 +98,9 @@ def compute_a2c_loss(
     Raises:
         ValueError: If the shapes differ, or ``entropy`` is missing with ``entropy_coeff > 0``.
     """
-    for name, x in (("values", values), ("returns", returns)):
-        if x.shape != log_probs.shape:
-            raise ValueError(
-                f"compute_a2c_loss: {name}.shape {x.shape} != log_probs.shape {log_probs.shape}"
-            )
+    _on_policy.check_same_shape(
+        "compute_a2c_loss", "log_probs", log_probs, values=values, returns=returns
+    )
     advantages = returns - values
     value_loss = F.mean(advantages * advantages)
     policy_loss = -F.mean(log_probs * advantages.array)
@@ -117,7 +112,7 @@ def compute_a2c_loss(
     return loss, policy_loss, value_loss
 
 
-class A2C(agent.AttributeSavingMixin, agent.BatchAgent):
+class A2C(_on_policy.RolloutAgent):
     """Advantage Actor-Critic (synchronous A3C), trained on a batch of environments.
 
     Args:
@@ -172,27 +167,22 @@ class A2C(agent.AttributeSavingMixin, agent.BatchAgent):
         batch_states: Callable[..., Any] = default_batch_states,
     ) -> None:
         owner = "A2C"
-        _on_policy.check_unit_interval(owner, "gamma", gamma)
-        _on_policy.check_unit_interval(owner, "tau", tau)
-        _on_policy.check_positive_int(owner, "num_processes", num_processes)
-        _on_policy.check_positive_int(owner, "update_steps", update_steps)
-        for name, value in (
-            ("pi_loss_coef", pi_loss_coef),
-            ("v_loss_coef", v_loss_coef),
-            ("entropy_coeff", entropy_coeff),
-        ):
-            _on_policy.check_non_negative(owner, name, value)
-        for name, value in (
-            ("average_actor_loss_decay", average_actor_loss_decay),
-            ("average_entropy_decay", average_entropy_decay),
-            ("average_value_decay", average_value_decay),
-        ):
-            _on_policy.check_unit_interval(owner, name, value)
+        _on_policy.check_unit_interval(
+            owner,
+            gamma=gamma,
+            tau=tau,
+            average_actor_loss_decay=average_actor_loss_decay,
+            average_entropy_decay=average_entropy_decay,
+            average_value_decay=average_value_decay,
+        )
+        _on_policy.check_positive_int(owner, num_processes=num_processes, update_steps=update_steps)
+        _on_policy.check_non_negative(
+            owner, pi_loss_coef=pi_loss_coef, v_loss_coef=v_loss_coef, entropy_coeff=entropy_coeff
+        )
         self.model = model
         self.optimizer = optimizer
         self.gpu = gpu
-        if gpu is not None and gpu >= 0:
-            self.model.to_device(kusari.get_device(f"@cupy:{gpu}"))
+        _on_policy.to_gpu(gpu, model)
         self.gamma = gamma
         self.num_processes = num_processes
         self.update_steps = update_steps
@@ -209,37 +199,14 @@ class A2C(agent.AttributeSavingMixin, agent.BatchAgent):
         self.batch_states = batch_states
         self.xp = model.xp
         self.t = 0
-        self._rollout = _on_policy.Rollout("A2C", update_steps * num_processes, self.xp)
+        self._rollout = _on_policy.Rollout(owner, update_steps * num_processes, self.xp)
 
         self.average_actor_loss = 0.0
         self.average_value = 0.0
         self.average_entropy = 0.0
 
-    def _states(self, batch_obs: Sequence[Any]) -> Any:
-        return self.batch_states(batch_obs, self.xp, self.phi)
-
-    def _check_num_envs(self, method: str, batch: Sequence[Any]) -> None:
-        if len(batch) != self.num_processes:
-            raise ValueError(
-                f"A2C.{method}: got {len(batch)} observations, expected num_processes "
-                f"({self.num_processes})"
-            )
-
-    def batch_act(self, batch_obs: Sequence[Any]) -> Any:
-        """Pick one evaluation action per environment (no learning).
-
-        Returns:
-            A NumPy array of ``len(batch_obs)`` actions.
-        """
-        with kusari.using_config("train", False), kusari.no_backprop_mode():
-            distrib, _ = self.model(self._states(batch_obs))
-            if self.act_deterministically:
-                return to_cpu(distrib.most_probable.array)
-            return to_cpu(distrib.sample().array)
-
-    def act(self, obs: Any) -> Any:
-        """Pick an evaluation action for one observation (no learning)."""
-        return self.batch_act([obs])[0]
+    def _distribution(self, states: Any) -> Any:
+        return self.model(states)[0]
 
     def batch_act_and_train(self, batch_obs: Sequence[Any]) -> Any:
         """Sample one training action per environment and store it.
@@ -250,58 +217,17 @@ class A2C(agent.AttributeSavingMixin, agent.BatchAgent):
         Raises:
             ValueError: If ``len(batch_obs) != num_processes``.
         """
-        self._check_num_envs("batch_act_and_train", batch_obs)
-        states = self._states(batch_obs)
-        with kusari.no_backprop_mode():
-            distrib, _ = self.model(states)
-            actions = distrib.sample().array
-        self._rollout.store_actions(states, actions)
+        if len(batch_obs) != self.num_processes:
+            raise ValueError(
+                f"A2C.batch_act_and_train: got {len(batch_obs)} observations, expected "
+                f"num_processes ({self.num_processes})"
+            )
+        actions = super().batch_act_and_train(batch_obs)
         self.t += 1
-        return to_cpu(actions)
+        return actions
 
-    def batch_observe_and_train(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Store the outcome of the last actions; update every ``update_steps`` steps.
-
-        Args:
-            batch_obs: The observations the step returned (the final ones where an episode
-                ended).
-            batch_reward: The rewards.
-            batch_done: ``terminated`` flags: those observations are terminal.
-            batch_reset: ``truncated`` flags: those episodes were cut and bootstrap.
-
-        Raises:
-            RuntimeError: If called before :meth:`batch_act_and_train`.
-            ValueError: If a batch does not have ``num_processes`` entries.
-            kusari_rl.misc.NonFiniteError: If the loss is NaN or infinite.
-        """
-        _on_policy.check_batch_lengths(
-            "A2C.batch_observe_and_train",
-            self.num_processes,
-            batch_obs=batch_obs,
-            batch_reward=batch_reward,
-            batch_done=batch_done,
-            batch_reset=batch_reset,
-        )
-        full = self._rollout.store_outcome(
-            batch_obs, batch_reward, batch_done, batch_reset, self._states
-        )
-        if full:
-            self.update()
-
-    def batch_observe(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Nothing to do for evaluation."""
+    def _update(self) -> None:
+        self.update()
 
     def update(self) -> None:
         """Take one gradient step on the stored ``update_steps`` steps and start a new rollout.
@@ -317,15 +243,7 @@ class A2C(agent.AttributeSavingMixin, agent.BatchAgent):
         distrib, values = self.model(states[:n])
         flat_values = self.xp.concatenate([values.array.ravel(), bootstrap_values.array.ravel()])
         v, next_v = rollout.split_values(flat_values)
-        advantages = compute_gae(
-            rollout.rewards,
-            v,
-            next_v,
-            rollout.terminated,
-            rollout.truncated,
-            self.gamma,
-            self.tau if self.use_gae else 1.0,
-        )
+        advantages = rollout.advantages(v, next_v, self.gamma, self.tau if self.use_gae else 1.0)
         returns = (advantages + v).reshape(n, 1)
         actions = rollout.actions[:-1].reshape((n,) + rollout.actions.shape[2:])
         rollout.clear()
@@ -372,9 +290,6 @@ class A2C(agent.AttributeSavingMixin, agent.BatchAgent):
             RuntimeError: Always; use :meth:`batch_observe_and_train`.
         """
         raise RuntimeError("A2C does not support non-batch training; use batch_observe_and_train")
-
-    def stop_episode(self) -> None:
-        """Nothing to do."""
 
     def get_statistics(self) -> list[tuple[str, Any]]:
         """Return ``[('average_actor', ...), ('average_value', ...), ('average_entropy', ...)]``."""

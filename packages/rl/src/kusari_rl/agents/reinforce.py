@@ -28,7 +28,6 @@ import kusari.functions as F
 from kusari import backend
 from kusari.backends.cuda import to_cpu
 from kusari.variable import Variable
-from kusari_rl import agent
 from kusari_rl.agents import _on_policy
 from kusari_rl.misc.batch_states import batch_states as default_batch_states
 from kusari_rl.misc.nonfinite import check_finite
@@ -76,11 +75,7 @@ def compute_reinforce_loss(
     Raises:
         ValueError: If the shapes differ, or ``entropy`` is missing with ``beta != 0``.
     """
-    if returns.shape != log_probs.shape:
-        raise ValueError(
-            f"compute_reinforce_loss: returns.shape {returns.shape} != log_probs.shape "
-            f"{log_probs.shape}"
-        )
+    _on_policy.check_same_shape("compute_reinforce_loss", "log_probs", log_probs, returns=returns)
     objective = F.sum(log_probs * returns)
     if beta:
         if entropy is None:
@@ -98,7 +93,7 @@ class _Episode:
         self.rewards: list[float] = []
 
 
-class REINFORCE(agent.AttributeSavingMixin, agent.BatchAgent):
+class REINFORCE(_on_policy.OnPolicyAgent):
     """Williams' episodic REINFORCE (Williams 1992), single- or multi-environment.
 
     Args:
@@ -136,8 +131,8 @@ class REINFORCE(agent.AttributeSavingMixin, agent.BatchAgent):
         batch_states: Callable[..., Any] = default_batch_states,
         logger: Logger | None = None,
     ) -> None:
-        _on_policy.check_positive_int("REINFORCE", "batchsize", batchsize)
-        _on_policy.check_unit_interval("REINFORCE", "average_entropy_decay", average_entropy_decay)
+        _on_policy.check_positive_int("REINFORCE", batchsize=batchsize)
+        _on_policy.check_unit_interval("REINFORCE", average_entropy_decay=average_entropy_decay)
         self.model = model
         self.optimizer = optimizer
         self.beta = beta
@@ -157,21 +152,17 @@ class REINFORCE(agent.AttributeSavingMixin, agent.BatchAgent):
         self._finished: list[_Episode] = []
 
     # -- acting -----------------------------------------------------------------------------
+    def _distribution(self, states: Any) -> Any:
+        return self.model(states)
+
     def batch_act(self, batch_obs: Sequence[Any]) -> Any:
-        """Pick one evaluation action per environment (no learning).
+        """Pick one evaluation action per environment (no learning; the model in its mode).
 
         Returns:
             A NumPy array of ``len(batch_obs)`` actions.
         """
         with kusari.no_backprop_mode():
-            distrib = self.model(self.batch_states(batch_obs, self.xp, self.phi))
-            if self.act_deterministically:
-                return to_cpu(distrib.most_probable.array)
-            return to_cpu(distrib.sample().array)
-
-    def act(self, obs: Any) -> Any:
-        """Pick an evaluation action for one observation (no learning)."""
-        return self.batch_act([obs])[0]
+            return self._evaluation_actions(self._distribution(self._states(batch_obs)))
 
     def batch_act_and_train(self, batch_obs: Sequence[Any]) -> Any:
         """Sample one training action per environment and record it in its episode.
@@ -182,7 +173,7 @@ class REINFORCE(agent.AttributeSavingMixin, agent.BatchAgent):
         Raises:
             ValueError: If the number of environments changes while episodes are running.
         """
-        states = self.batch_states(batch_obs, self.xp, self.phi)
+        states = self._states(batch_obs)
         if len(states) != len(self._episodes):
             if any(episode.actions for episode in self._episodes):
                 raise ValueError(
@@ -196,7 +187,7 @@ class REINFORCE(agent.AttributeSavingMixin, agent.BatchAgent):
                 "observed; call batch_observe_and_train first"
             )
         with kusari.no_backprop_mode():
-            distrib = self.model(states)
+            distrib = self._distribution(states)
             actions = distrib.sample().array
             entropy = float(distrib.entropy.array.mean())
         for episode, state, action in zip(self._episodes, states, actions, strict=True):
@@ -254,27 +245,11 @@ class REINFORCE(agent.AttributeSavingMixin, agent.BatchAgent):
                 )
                 self._episodes[i] = _Episode()
 
-    def batch_observe(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Nothing to do for evaluation."""
-
     def act_and_train(self, obs: Any, reward: float) -> Any:
         """Record ``reward`` (unless the episode just began) and pick a training action."""
         if self._episodes and self._episodes[0].actions:
             self._episodes[0].rewards.append(float(reward))
         return self.batch_act_and_train([obs])[0]
-
-    def stop_episode_and_train(self, state: Any, reward: float, done: bool = False) -> None:
-        """End the episode; learn from it if ``done`` (terminal), drop it otherwise."""
-        self.batch_observe_and_train([state], [reward], [done], [not done])
-
-    def stop_episode(self) -> None:
-        """Nothing to do (the model is not recurrent)."""
 
     # -- learning ---------------------------------------------------------------------------
     def _finish(self, i: int) -> None:

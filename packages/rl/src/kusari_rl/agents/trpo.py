@@ -30,9 +30,7 @@ import kusari.functions as F
 from kusari import backend
 from kusari.backends.cuda import to_cpu
 from kusari.variable import Variable
-from kusari_rl import agent
 from kusari_rl.agents import _on_policy
-from kusari_rl.agents.ppo import compute_gae, explained_variance
 from kusari_rl.misc.batch_states import batch_states as default_batch_states
 from kusari_rl.misc.nonfinite import check_finite
 
@@ -108,12 +106,13 @@ def compute_surrogate_gain(
     Raises:
         ValueError: If the shapes differ, or ``entropy`` is missing with ``entropy_coef > 0``.
     """
-    for name, x in (("log_probs_old", log_probs_old), ("advantages", advantages)):
-        if x.shape != log_probs.shape:
-            raise ValueError(
-                f"compute_surrogate_gain: {name}.shape {x.shape} != log_probs.shape "
-                f"{log_probs.shape}"
-            )
+    _on_policy.check_same_shape(
+        "compute_surrogate_gain",
+        "log_probs",
+        log_probs,
+        log_probs_old=log_probs_old,
+        advantages=advantages,
+    )
     gain = F.mean(F.exp(log_probs - log_probs_old) * advantages)
     if entropy_coef:
         if entropy is None:
@@ -134,11 +133,7 @@ def _set_flat_params(params: Sequence[Any], flat: Any) -> None:
         offset += size
 
 
-def _mean_or_nan(xs: collections.deque) -> float:
-    return float(numpy.mean(xs)) if xs else math.nan
-
-
-class TRPO(agent.AttributeSavingMixin, agent.BatchAgent):
+class TRPO(_on_policy.GAEAgent):
     """Trust Region Policy Optimization (Schulman et al. 2015) with GAE (Schulman et al. 2016).
 
     With ``N`` environments a rollout is ``ceil(update_interval / N)`` steps of each;
@@ -213,23 +208,17 @@ class TRPO(agent.AttributeSavingMixin, agent.BatchAgent):
         logger: Logger = _LOGGER,
     ) -> None:
         owner = "TRPO"
-        if recurrent:
-            raise NotImplementedError("TRPO: recurrent models are not supported (recurrent=True)")
-        _on_policy.check_unit_interval(owner, "gamma", gamma)
-        _on_policy.check_unit_interval(owner, "lambd", lambd)
-        _on_policy.check_non_negative(owner, "entropy_coef", entropy_coef)
-        _on_policy.check_non_negative(
-            owner, "conjugate_gradient_damping", conjugate_gradient_damping
-        )
+        self._check_gae_arguments(owner, recurrent, gamma, lambd, entropy_coef)
+        _on_policy.check_non_negative(owner, conjugate_gradient_damping=conjugate_gradient_damping)
         if not max_kl > 0:
             raise ValueError(f"TRPO: max_kl must be > 0, got {max_kl}")
-        for name, value in (
-            ("update_interval", update_interval),
-            ("vf_epochs", vf_epochs),
-            ("vf_batch_size", vf_batch_size),
-            ("conjugate_gradient_max_iter", conjugate_gradient_max_iter),
-        ):
-            _on_policy.check_positive_int(owner, name, value)
+        _on_policy.check_positive_int(
+            owner,
+            update_interval=update_interval,
+            vf_epochs=vf_epochs,
+            vf_batch_size=vf_batch_size,
+            conjugate_gradient_max_iter=conjugate_gradient_max_iter,
+        )
         if line_search_max_backtrack < 0:
             raise ValueError(
                 f"TRPO: line_search_max_backtrack must be >= 0, got {line_search_max_backtrack}"
@@ -261,145 +250,27 @@ class TRPO(agent.AttributeSavingMixin, agent.BatchAgent):
         self.logger = logger
         self.xp = policy.xp
 
-        self._rollout = _on_policy.Rollout("TRPO", update_interval, self.xp)
+        self._rollout = _on_policy.Rollout(owner, update_interval, self.xp)
         self.n_updates = 0
-        self.value_record: collections.deque = collections.deque(maxlen=value_stats_window)
-        self.entropy_record: collections.deque = collections.deque(maxlen=entropy_stats_window)
+        self._init_statistics(value_stats_window, entropy_stats_window)
         self.kl_record: collections.deque = collections.deque(maxlen=kl_stats_window)
         self.policy_step_size_record: collections.deque = collections.deque(
             maxlen=policy_step_size_stats_window
         )
-        self.explained_variance = math.nan
 
     # -- acting -----------------------------------------------------------------------------
-    def _states(self, batch_obs: Sequence[Any]) -> Any:
-        return self.batch_states(batch_obs, self.xp, self.phi)
-
-    def _normalize(self, states: Any) -> Any:
-        if self.obs_normalizer is None:
-            return states
-        return self.obs_normalizer(states, update=False)
-
-    def batch_act(self, batch_obs: Sequence[Any]) -> Any:
-        """Pick one evaluation action per environment (no learning).
-
-        Returns:
-            A NumPy array of ``len(batch_obs)`` actions.
-        """
-        with kusari.using_config("train", False), kusari.no_backprop_mode():
-            distrib = self.policy(self._normalize(self._states(batch_obs)))
-            if self.act_deterministically:
-                return to_cpu(distrib.most_probable.array)
-            return to_cpu(distrib.sample().array)
-
-    def act(self, obs: Any) -> Any:
-        """Pick an evaluation action for one observation (no learning)."""
-        return self.batch_act([obs])[0]
-
-    def batch_act_and_train(self, batch_obs: Sequence[Any]) -> Any:
-        """Sample one training action per environment and store it in the rollout.
-
-        Returns:
-            A NumPy array of ``len(batch_obs)`` actions.
-
-        Raises:
-            ValueError: If the number of environments changes in the middle of a rollout.
-        """
-        states = self._states(batch_obs)
-        with kusari.using_config("train", False), kusari.no_backprop_mode():
-            actions = self.policy(self._normalize(states)).sample().array
-        self._rollout.store_actions(states, actions)
-        return to_cpu(actions)
-
-    def batch_observe_and_train(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Store the outcome of the last actions; update when the rollout is full.
-
-        Args:
-            batch_obs: The observations the step returned (the final ones where an episode
-                ended).
-            batch_reward: The rewards.
-            batch_done: ``terminated`` flags: those observations are terminal.
-            batch_reset: ``truncated`` flags: those episodes were cut and bootstrap.
-
-        Raises:
-            RuntimeError: If called before :meth:`batch_act_and_train`.
-            ValueError: If the batches have different lengths.
-            kusari_rl.misc.NonFiniteError: If the surrogate or the value loss is not finite.
-        """
-        rollout = self._rollout
-        if not rollout.acted:
-            raise RuntimeError(
-                "TRPO.batch_observe_and_train: no pending actions; call batch_act_and_train first"
-            )
-        _on_policy.check_batch_lengths(
-            "TRPO.batch_observe_and_train",
-            rollout.num_envs,
-            batch_obs=batch_obs,
-            batch_reward=batch_reward,
-            batch_done=batch_done,
-            batch_reset=batch_reset,
-        )
-        if rollout.store_outcome(batch_obs, batch_reward, batch_done, batch_reset, self._states):
-            self._update()
-
-    def batch_observe(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Nothing to do for evaluation (the policy is not recurrent)."""
-
-    def act_and_train(self, obs: Any, reward: float) -> Any:
-        """Learn from ``reward`` (unless the episode just began) and pick a training action."""
-        if self._rollout.acted:
-            self.batch_observe_and_train([obs], [reward], [False], [False])
-        return self.batch_act_and_train([obs])[0]
-
-    def stop_episode_and_train(self, state: Any, reward: float, done: bool = False) -> None:
-        """Learn from the last transition of an episode (``done``: ``state`` is terminal)."""
-        self.batch_observe_and_train([state], [reward], [done], [not done])
-
-    def stop_episode(self) -> None:
-        """Nothing to do (the policy is not recurrent)."""
+    def _distribution(self, states: Any) -> Any:
+        return self.policy(self._normalize(states))
 
     # -- learning ---------------------------------------------------------------------------
     def _update(self) -> None:
-        rollout = self._rollout
-        n = rollout.steps * rollout.num_envs
-        states = rollout.flat_states()
+        flat_states = self._rollout.flat_states()
         with kusari.using_config("train", False), kusari.no_backprop_mode():
-            flat_values = self.vf(self._normalize(states)).array.ravel()
-        values, next_values = rollout.split_values(flat_values)
-        advantages = compute_gae(
-            rollout.rewards,
-            values,
-            next_values,
-            rollout.terminated,
-            rollout.truncated,
-            self.gamma,
-            self.lambd,
-        ).ravel()
-        values = values.reshape(n, 1)
-        value_targets = advantages[:, None] + values
+            flat_values = self.vf(self._normalize(flat_states)).array.ravel()
+        states, actions, values, advantages, value_targets = self._take_rollout(
+            flat_states, flat_values
+        )
         self.value_record.extend(to_cpu(values).ravel().tolist())
-        self.explained_variance = explained_variance(value_targets, values)
-        states = states[:n]
-        actions = rollout.actions[:-1].reshape((n,) + rollout.actions.shape[2:])
-        # the arrays above are views; the next rollout overwrites them only after this update
-        rollout.clear()
-        if self.obs_normalizer is not None:
-            self.obs_normalizer.experience(states)
-            states = self.obs_normalizer(states, update=False)
-        if self.standardize_advantages:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
         self.n_updates += 1
         self._update_policy(states, actions, advantages)
         self._update_vf(states, value_targets)
@@ -515,9 +386,8 @@ class TRPO(agent.AttributeSavingMixin, agent.BatchAgent):
     def get_statistics(self) -> list[tuple[str, Any]]:
         """Return the statistics listed in the class docstring, as ``(name, value)`` pairs."""
         return [
-            ("average_value", _mean_or_nan(self.value_record)),
-            ("average_entropy", _mean_or_nan(self.entropy_record)),
-            ("average_kl", _mean_or_nan(self.kl_record)),
-            ("average_policy_step_size", _mean_or_nan(self.policy_step_size_record)),
+            *self._value_and_entropy_statistics(),
+            ("average_kl", _on_policy.mean_or_nan(self.kl_record)),
+            ("average_policy_step_size", _on_policy.mean_or_nan(self.policy_step_size_record)),
             ("explained_variance", self.explained_variance),
         ]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium
 
-from kusari_rl.experiments._checks import check_one_of, check_positive
+from kusari_rl.experiments._checks import check_positive
+from kusari_rl.experiments._training import saving_agent, start_training, training_evaluator
 from kusari_rl.experiments.evaluator import Evaluator, save_agent
-from kusari_rl.misc import NonFiniteError, check_finite
+from kusari_rl.misc import check_finite
 
 __all__ = ["train_agent", "train_agent_with_evaluation"]
 
@@ -69,12 +69,10 @@ def train_agent(
     check_positive("train_agent", "checkpoint_freq", checkpoint_freq)
     check_positive("train_agent", "max_episode_len", max_episode_len)
     logger = logger or logging.getLogger(__name__)
-    os.makedirs(outdir, exist_ok=True)
+    start_training(agent, outdir, step_offset)
     t = step_offset
-    if hasattr(agent, "t"):
-        agent.t = step_offset
     episode_idx = 0
-    try:
+    with saving_agent(agent, outdir, logger, lambda: t):
         obs, r = _start_episode(env, t)
         episode_r = 0.0
         episode_len = 0
@@ -107,12 +105,6 @@ def train_agent(
                 episode_len = 0
             if checkpoint_freq and t % checkpoint_freq == 0:
                 save_agent(agent, t, outdir, logger, suffix="_checkpoint")
-    except NonFiniteError:
-        raise
-    except (Exception, KeyboardInterrupt):
-        save_agent(agent, t, outdir, logger, suffix="_except")
-        raise
-    save_agent(agent, t, outdir, logger, suffix="_finish")
 
 
 def _start_episode(env: gymnasium.Env, t: int) -> tuple[Any, float]:
@@ -169,25 +161,18 @@ def train_agent_with_evaluation(
     Raises:
         ValueError: If not exactly one of ``eval_n_steps`` and ``eval_n_episodes`` is given.
     """
-    check_one_of(
-        "train_agent_with_evaluation",
-        "eval_n_steps",
-        eval_n_steps,
-        "eval_n_episodes",
-        eval_n_episodes,
-    )
     logger = logger or logging.getLogger(__name__)
-    os.makedirs(outdir, exist_ok=True)
-    evaluator = Evaluator(
-        agent=agent,
-        env=env if eval_env is None else eval_env,
-        n_steps=eval_n_steps,
-        n_episodes=eval_n_episodes,
+    evaluator = training_evaluator(
+        "train_agent_with_evaluation",
+        agent,
+        env,
+        outdir,
+        eval_env,
+        eval_n_steps,
+        eval_n_episodes,
+        eval_max_episode_len,
+        train_max_episode_len,
         eval_interval=eval_interval,
-        outdir=outdir,
-        max_episode_len=(
-            train_max_episode_len if eval_max_episode_len is None else eval_max_episode_len
-        ),
         step_offset=step_offset,
         save_best_so_far_agent=save_best_so_far_agent,
         logger=logger,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import statistics
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -12,10 +11,11 @@ from typing import Any
 import gymnasium
 import numpy
 
-from kusari_rl.experiments._checks import check_one_of, check_positive
+from kusari_rl.experiments._checks import check_positive
+from kusari_rl.experiments._training import saving_agent, start_training, training_evaluator
 from kusari_rl.experiments._vector import autoreset_mode, final_observations, reset_ended
 from kusari_rl.experiments.evaluator import Evaluator, save_agent
-from kusari_rl.misc import NonFiniteError, check_finite
+from kusari_rl.misc import check_finite
 
 __all__ = ["train_agent_batch", "train_agent_batch_with_evaluation"]
 
@@ -100,7 +100,7 @@ def train_agent_batch(
     ):
         check_positive("train_agent_batch", name, value)
     logger = logger or logging.getLogger(__name__)
-    os.makedirs(outdir, exist_ok=True)
+    start_training(agent, outdir, step_offset)
     num_envs = env.num_envs
     mode = autoreset_mode(env, "train_agent_batch")
     shares_env = isinstance(evaluator, Evaluator) and evaluator.env is env
@@ -111,9 +111,7 @@ def train_agent_batch(
     no_cut = numpy.zeros(num_envs, dtype=bool)
     everyone = numpy.ones(num_envs, dtype=bool)
     t = step_offset
-    if hasattr(agent, "t"):
-        agent.t = step_offset
-    try:
+    with saving_agent(agent, outdir, logger, lambda: t):
         obs = _reset_all(env, t)
         while t < steps:
             obs, rewards, terminated, truncated, infos = env.step(agent.batch_act_and_train(obs))
@@ -167,12 +165,6 @@ def train_agent_batch(
                 check_finite(obs, f"train_agent_batch: observations after the resets at step {t}")
             episode_r[restart] = 0.0
             episode_len[restart] = 0
-    except NonFiniteError:
-        raise
-    except (Exception, KeyboardInterrupt):
-        save_agent(agent, t, outdir, logger, suffix="_except")
-        raise
-    save_agent(agent, t, outdir, logger, suffix="_finish")
 
 
 def _reset_all(env: gymnasium.vector.VectorEnv, t: int) -> Any:
@@ -233,23 +225,18 @@ def train_agent_batch_with_evaluation(
     Raises:
         ValueError: If not exactly one of ``eval_n_steps`` and ``eval_n_episodes`` is given.
     """
-    check_one_of(
-        "train_agent_batch_with_evaluation",
-        "eval_n_steps",
-        eval_n_steps,
-        "eval_n_episodes",
-        eval_n_episodes,
-    )
     logger = logger or logging.getLogger(__name__)
-    os.makedirs(outdir, exist_ok=True)
-    evaluator = Evaluator(
-        agent=agent,
-        env=env if eval_env is None else eval_env,
-        n_steps=eval_n_steps,
-        n_episodes=eval_n_episodes,
+    evaluator = training_evaluator(
+        "train_agent_batch_with_evaluation",
+        agent,
+        env,
+        outdir,
+        eval_env,
+        eval_n_steps,
+        eval_n_episodes,
+        eval_max_episode_len,
+        max_episode_len,
         eval_interval=eval_interval,
-        outdir=outdir,
-        max_episode_len=max_episode_len if eval_max_episode_len is None else eval_max_episode_len,
         step_offset=step_offset,
         save_best_so_far_agent=save_best_so_far_agent,
         logger=logger,

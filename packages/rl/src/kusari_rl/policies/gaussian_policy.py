@@ -41,10 +41,28 @@ def _mean_layers(
     return layers
 
 
-def _mean_bound(
-    owner: str, bound_mean: bool, min_action: Any, max_action: Any, action_size: int
-) -> TanhBound | None:
-    return TanhBound(owner, min_action, max_action, action_size) if bound_mean else None
+def _init_mean_network(
+    policy: Any,
+    owner: str,
+    n_input_channels: int,
+    action_size: int,
+    n_hidden_layers: int,
+    n_hidden_channels: int | None,
+    min_action: Any,
+    max_action: Any,
+    bound_mean: bool,
+    nonlinearity: Callable[[Any], Variable],
+) -> None:
+    """Store the arguments of the mean network on ``policy`` and build its tanh bound."""
+    policy.n_input_channels = n_input_channels
+    policy.action_size = action_size
+    policy.n_hidden_layers = n_hidden_layers
+    policy.n_hidden_channels = n_hidden_channels
+    policy.min_action = min_action
+    policy.max_action = max_action
+    policy.bound_mean = bound_mean
+    policy.nonlinearity = nonlinearity
+    policy._bound = TanhBound(owner, min_action, max_action, action_size) if bound_mean else None
 
 
 class FCGaussianPolicy(kusari.ChainList, Policy):
@@ -94,16 +112,19 @@ class FCGaussianPolicy(kusari.ChainList, Policy):
         sizes = hidden_sizes(owner, n_hidden_layers, n_hidden_channels)
         n_var = var_size(owner, var_type, action_size)
         super().__init__()
-        self.n_input_channels = n_input_channels
-        self.action_size = action_size
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
-        self.min_action = min_action
-        self.max_action = max_action
-        self.bound_mean = bound_mean
-        self.nonlinearity = nonlinearity
+        _init_mean_network(
+            self,
+            owner,
+            n_input_channels,
+            action_size,
+            n_hidden_layers,
+            n_hidden_channels,
+            min_action,
+            max_action,
+            bound_mean,
+            nonlinearity,
+        )
         self.min_var = min_var
-        self._bound = _mean_bound(owner, bound_mean, min_action, max_action, action_size)
         *hidden, mean_layer = _mean_layers(n_input_channels, action_size, sizes, mean_wscale)
         n_last = sizes[-1] if sizes else n_input_channels
         var_layer = L.Linear(n_last, n_var, initialW=LeCunNormal(var_wscale), initial_bias=var_bias)
@@ -207,16 +228,19 @@ class FCGaussianPolicyWithStateIndependentCovariance(kusari.Chain, Policy):
         sizes = hidden_sizes(owner, n_hidden_layers, n_hidden_channels)
         n_var = var_size(owner, var_type, action_size)
         super().__init__()
-        self.n_input_channels = n_input_channels
-        self.action_size = action_size
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
-        self.min_action = min_action
-        self.max_action = max_action
-        self.bound_mean = bound_mean
-        self.nonlinearity = nonlinearity
+        _init_mean_network(
+            self,
+            owner,
+            n_input_channels,
+            action_size,
+            n_hidden_layers,
+            n_hidden_channels,
+            min_action,
+            max_action,
+            bound_mean,
+            nonlinearity,
+        )
         self.var_func = var_func
-        self._bound = _mean_bound(owner, bound_mean, min_action, max_action, action_size)
         with self.init_scope():
             self.hidden_layers = kusari.ChainList(
                 *_mean_layers(n_input_channels, action_size, sizes, mean_wscale)
@@ -232,9 +256,7 @@ class FCGaussianPolicyWithStateIndependentCovariance(kusari.Chain, Policy):
         Returns:
             A :class:`~kusari_rl.distribution.GaussianDistribution` of shape ``(B, A)``.
         """
-        mean = _apply_layers(self.hidden_layers, self.nonlinearity, x)
-        if self._bound is not None:
-            mean = self._bound(mean)
+        mean = _bounded_mean(self, self.hidden_layers, x)
         var = F.broadcast_to(self.var_func(self.var_param), mean.shape)
         return GaussianDistribution(mean, var)
 
@@ -289,16 +311,19 @@ class FCGaussianPolicyWithFixedCovariance(kusari.ChainList, Policy):
         if not (var_array > 0).all():
             raise ValueError(f"{owner}: var must be positive, got {var_array}")
         super().__init__(*_mean_layers(n_input_channels, action_size, sizes, mean_wscale))
-        self.n_input_channels = n_input_channels
-        self.action_size = action_size
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
-        self.min_action = min_action
-        self.max_action = max_action
-        self.bound_mean = bound_mean
-        self.nonlinearity = nonlinearity
+        _init_mean_network(
+            self,
+            owner,
+            n_input_channels,
+            action_size,
+            n_hidden_layers,
+            n_hidden_channels,
+            min_action,
+            max_action,
+            bound_mean,
+            nonlinearity,
+        )
         self.var = var_array
-        self._bound = _mean_bound(owner, bound_mean, min_action, max_action, action_size)
 
     def forward(self, x: Any) -> GaussianDistribution:
         """The action distribution for each observation.
@@ -309,9 +334,7 @@ class FCGaussianPolicyWithFixedCovariance(kusari.ChainList, Policy):
         Returns:
             A :class:`~kusari_rl.distribution.GaussianDistribution` of shape ``(B, A)``.
         """
-        mean = _apply_layers(self, self.nonlinearity, x)
-        if self._bound is not None:
-            mean = self._bound(mean)
+        mean = _bounded_mean(self, self, x)
         xp = backend.get_array_module(mean.array)
         var = xp.broadcast_to(xp.asarray(self.var, dtype=mean.dtype), mean.shape)
         return GaussianDistribution(mean, var)
@@ -370,12 +393,12 @@ class GaussianHeadWithStateIndependentCovariance(kusari.Chain):
         return GaussianDistribution(mean, var)
 
 
-def _apply_layers(
-    layers: kusari.ChainList, nonlinearity: Callable[[Any], Variable], x: Any
-) -> Variable:
-    """Apply Linear layers with ``nonlinearity`` between them (none after the last)."""
+def _bounded_mean(policy: Any, layers: kusari.ChainList, x: Any) -> Variable:
+    """The mean: ``layers`` with ``policy.nonlinearity`` between them, then the tanh bound."""
     h = x
+    nonlinearity = policy.nonlinearity
     *hidden, last = list(layers)
     for layer in hidden:
         h = nonlinearity(layer(h))
-    return last(h)
+    mean = last(h)
+    return mean if policy._bound is None else policy._bound(mean)

@@ -25,9 +25,21 @@ __all__ = [
 ]
 
 
-def _check_hidden_layers(owner: str, n_hidden_layers: int, minimum: int) -> None:
+def _init_sizes(
+    q_func: Any,
+    owner: str,
+    n_dim_obs: int,
+    n_dim_action: int,
+    n_hidden_channels: int,
+    n_hidden_layers: int,
+    minimum: int,
+) -> None:
+    """Check ``n_hidden_layers >= minimum`` and store the sizes on ``q_func``."""
     if n_hidden_layers < minimum:
         raise ValueError(f"{owner}: n_hidden_layers must be >= {minimum}, got {n_hidden_layers}")
+    q_func.n_input_channels = n_dim_obs + n_dim_action
+    q_func.n_hidden_layers = n_hidden_layers
+    q_func.n_hidden_channels = n_hidden_channels
 
 
 class SingleModelStateActionQFunction(kusari.Chain, StateActionQFunction):
@@ -76,10 +88,9 @@ class FCSAQFunction(MLP, StateActionQFunction):
         nonlinearity: Callable[[Any], Variable] = F.relu,
         last_wscale: float = 1.0,
     ) -> None:
-        _check_hidden_layers("FCSAQFunction", n_hidden_layers, 0)
-        self.n_input_channels = n_dim_obs + n_dim_action
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
+        _init_sizes(
+            self, "FCSAQFunction", n_dim_obs, n_dim_action, n_hidden_channels, n_hidden_layers, 0
+        )
         super().__init__(
             self.n_input_channels,
             1,
@@ -127,10 +138,9 @@ class FCBNSAQFunction(MLPBN, StateActionQFunction):
         nonlinearity: Callable[[Any], Variable] = F.relu,
         last_wscale: float = 1.0,
     ) -> None:
-        _check_hidden_layers("FCBNSAQFunction", n_hidden_layers, 0)
-        self.n_input_channels = n_dim_obs + n_dim_action
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
+        _init_sizes(
+            self, "FCBNSAQFunction", n_dim_obs, n_dim_action, n_hidden_channels, n_hidden_layers, 0
+        )
         super().__init__(
             self.n_input_channels,
             1,
@@ -145,7 +155,41 @@ class FCBNSAQFunction(MLPBN, StateActionQFunction):
         return super().forward(F.concat((state, action), axis=1))
 
 
-class FCLateActionSAQFunction(kusari.Chain, StateActionQFunction):
+class _LateActionQFunction(kusari.Chain, StateActionQFunction):
+    """The late-action critics' shared part: ``mlp(concat(f(obs_mlp(state)), action))``."""
+
+    def _init_late_action(
+        self,
+        obs_mlp: Link,
+        n_dim_action: int,
+        n_hidden_channels: int,
+        n_hidden_layers: int,
+        nonlinearity: Callable[[Any], Variable],
+        last_wscale: float,
+    ) -> None:
+        self.nonlinearity = nonlinearity
+        with self.init_scope():
+            self.obs_mlp = obs_mlp
+            self.mlp = MLP(
+                n_hidden_channels + n_dim_action,
+                1,
+                [n_hidden_channels] * (n_hidden_layers - 1),
+                nonlinearity=nonlinearity,
+                last_wscale=last_wscale,
+            )
+
+    @property
+    def output(self) -> Link:
+        """The output layer (the last layer of ``mlp``)."""
+        return self.mlp.output
+
+    def forward(self, state: Variable | Any, action: Variable | Any) -> Variable:
+        """Return ``Q(state, action)``, shape ``(B, 1)``."""
+        h = self.nonlinearity(self.obs_mlp(state))
+        return self.mlp(F.concat((h, action), axis=1))
+
+
+class FCLateActionSAQFunction(_LateActionQFunction):
     """A critic that sees the action only from its second layer on (the DDPG paper's critic).
 
     ``Q = mlp(concat(f(obs_mlp(state)), action))``. Source: Lillicrap et al. 2016,
@@ -172,34 +216,20 @@ class FCLateActionSAQFunction(kusari.Chain, StateActionQFunction):
         nonlinearity: Callable[[Any], Variable] = F.relu,
         last_wscale: float = 1.0,
     ) -> None:
-        _check_hidden_layers("FCLateActionSAQFunction", n_hidden_layers, 1)
+        owner = "FCLateActionSAQFunction"
+        _init_sizes(self, owner, n_dim_obs, n_dim_action, n_hidden_channels, n_hidden_layers, 1)
         super().__init__()
-        self.n_input_channels = n_dim_obs + n_dim_action
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
-        self.nonlinearity = nonlinearity
-        with self.init_scope():
-            self.obs_mlp = MLP(n_dim_obs, n_hidden_channels, [])
-            self.mlp = MLP(
-                n_hidden_channels + n_dim_action,
-                1,
-                [n_hidden_channels] * (n_hidden_layers - 1),
-                nonlinearity=nonlinearity,
-                last_wscale=last_wscale,
-            )
-
-    @property
-    def output(self) -> Link:
-        """The output layer (the last layer of ``mlp``)."""
-        return self.mlp.output
-
-    def forward(self, state: Variable | Any, action: Variable | Any) -> Variable:
-        """Return ``Q(state, action)``, shape ``(B, 1)``."""
-        h = self.nonlinearity(self.obs_mlp(state))
-        return self.mlp(F.concat((h, action), axis=1))
+        self._init_late_action(
+            MLP(n_dim_obs, n_hidden_channels, []),
+            n_dim_action,
+            n_hidden_channels,
+            n_hidden_layers,
+            nonlinearity,
+            last_wscale,
+        )
 
 
-class FCBNLateActionSAQFunction(kusari.Chain, StateActionQFunction):
+class FCBNLateActionSAQFunction(_LateActionQFunction):
     """:class:`FCLateActionSAQFunction` with batch normalization on the state branch.
 
     Source: Lillicrap et al. 2016, "Continuous control with deep reinforcement learning".
@@ -227,35 +257,13 @@ class FCBNLateActionSAQFunction(kusari.Chain, StateActionQFunction):
         nonlinearity: Callable[[Any], Variable] = F.relu,
         last_wscale: float = 1.0,
     ) -> None:
-        _check_hidden_layers("FCBNLateActionSAQFunction", n_hidden_layers, 1)
+        owner = "FCBNLateActionSAQFunction"
+        _init_sizes(self, owner, n_dim_obs, n_dim_action, n_hidden_channels, n_hidden_layers, 1)
         super().__init__()
-        self.n_input_channels = n_dim_obs + n_dim_action
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
         self.normalize_input = normalize_input
-        self.nonlinearity = nonlinearity
-        with self.init_scope():
-            self.obs_mlp = MLPBN(
-                n_dim_obs,
-                n_hidden_channels,
-                [],
-                normalize_input=normalize_input,
-                normalize_output=True,
-            )
-            self.mlp = MLP(
-                n_hidden_channels + n_dim_action,
-                1,
-                [n_hidden_channels] * (n_hidden_layers - 1),
-                nonlinearity=nonlinearity,
-                last_wscale=last_wscale,
-            )
-
-    @property
-    def output(self) -> Link:
-        """The output layer (the last layer of ``mlp``)."""
-        return self.mlp.output
-
-    def forward(self, state: Variable | Any, action: Variable | Any) -> Variable:
-        """Return ``Q(state, action)``, shape ``(B, 1)``."""
-        h = self.nonlinearity(self.obs_mlp(state))
-        return self.mlp(F.concat((h, action), axis=1))
+        obs_mlp = MLPBN(
+            n_dim_obs, n_hidden_channels, [], normalize_input=normalize_input, normalize_output=True
+        )
+        self._init_late_action(
+            obs_mlp, n_dim_action, n_hidden_channels, n_hidden_layers, nonlinearity, last_wscale
+        )

@@ -188,8 +188,10 @@ def _scale_by_tanh(x: Variable, low: Any, high: Any) -> Variable:
 
 
 def _check_action_space(owner: str, action_space: Any) -> None:
-    if action_space is None or not hasattr(action_space, "low") or not hasattr(
-        action_space, "high"
+    if (
+        action_space is None
+        or not hasattr(action_space, "low")
+        or not hasattr(action_space, "high")
     ):
         raise TypeError(
             f"{owner}: action_space must be a Box-like space with low and high, got "

@@ -19,10 +19,10 @@ class Minimum(ElementwiseSelect):
 
 
 def minimum(x1: Variable | Any, x2: Variable | Any) -> Variable:
-    """Elementwise minimum of two arrays.
+    """Elementwise minimum of two arrays: :func:`~kusari.functions.maximum` with ``min``.
 
-    The shapes broadcast together (as in Chainer v7). The gradient goes to the smaller
-    element; where the two are equal it goes to ``x1``.
+    Broadcasting, dtypes and errors are as in :func:`~kusari.functions.maximum`; the gradient
+    goes to the smaller element, and to ``x1`` where the two are equal.
 
     Args:
         x1: Float array (float16/32/64) of any shape.
@@ -30,10 +30,6 @@ def minimum(x1: Variable | Any, x2: Variable | Any) -> Variable:
 
     Returns:
         A Variable of the broadcast shape and ``x1``'s dtype.
-
-    Raises:
-        InvalidType: ``x1`` is not a float array, the dtypes differ, or the shapes do not
-            broadcast together.
 
     Example:
         >>> F.minimum(numpy.array([1.0, 4.0], "f"), numpy.array([3.0, 2.0], "f")).array
