@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from _rl_toy_envs import PointEnv, make_point_vector_env
+from _rl_value_agents import episode_returns, train_batch_in, train_in
 
 import kusari.functions as F
 from kusari import optimizers
 from kusari_rl import agents, distribution, explorers, links, policies, q_functions
+from kusari_rl.misc import set_random_seed
 from kusari_rl.replay_buffers import ReplayBuffer
 
 HIDDEN = 32
@@ -97,52 +100,76 @@ def make_ddpg(**kwargs: Any) -> agents.DDPG:
     }
     replay_buffer = options.pop("replay_buffer", None)
     replay_buffer = ReplayBuffer(10**5) if replay_buffer is None else replay_buffer
-    return agents.DDPG(
-        model, adam(policy), adam(q_func), replay_buffer, 0.9, explorer(), **options
-    )
+    return agents.DDPG(model, adam(policy), adam(q_func), replay_buffer, 0.9, explorer(), **options)
 
 
 def train(agent: Any, steps: int, seed: int = 0) -> None:
     """Train in one PointEnv, passing ``terminated`` as ``done`` when an episode ends."""
-    env = PointEnv()
-    obs, _ = env.reset(seed=seed)
-    reward = 0.0
-    for _ in range(steps):
-        obs, reward, terminated, truncated, _ = env.step(agent.act_and_train(obs, reward))
-        if terminated or truncated:
-            agent.stop_episode_and_train(obs, reward, terminated)
-            obs, _ = env.reset()
-            reward = 0.0
+    train_in(agent, PointEnv(), steps, seed)
 
 
 def train_batch(agent: Any, iterations: int, num_envs: int = 4, seed: int = 0) -> None:
     """Train in a vector of PointEnvs (``batch_done=terminated``, ``batch_reset=truncated``)."""
-    env = make_point_vector_env(num_envs)
-    obs, _ = env.reset(seed=seed)
-    for _ in range(iterations):
-        actions = agent.batch_act_and_train(list(obs))
-        obs, rewards, terminated, truncated, _ = env.step(np.stack(actions))
-        agent.batch_observe_and_train(list(obs), rewards, terminated, truncated)
-        ended = terminated | truncated
-        if ended.any():  # reset now, not at gymnasium's next step (its default autoreset)
-            obs, _ = env.reset(options={"reset_mask": ended})
-    env.close()
+    train_batch_in(agent, make_point_vector_env(num_envs), iterations, seed)
 
 
 def evaluate(agent: Any, n_episodes: int = 10) -> float:
     """Mean return of ``agent.act`` over ``n_episodes`` seeded PointEnv episodes."""
-    env = PointEnv()
-    returns = []
-    for i in range(n_episodes):
-        obs, _ = env.reset(seed=1000 + i)
-        total, done = 0.0, False
-        while not done:
-            obs, reward, terminated, truncated, _ = env.step(agent.act(obs))
-            total += reward
-            done = terminated or truncated
-        agent.stop_episode()
-        returns.append(total)
-    return float(np.mean(returns))
+    return float(np.mean(episode_returns(agent, PointEnv(), range(1000, 1000 + n_episodes))))
+
+
+def check_learns_point_env(make: Callable[..., Any]) -> dict[str, Any]:
+    """Train ``make()`` 700 steps in PointEnv, check it learned; return its statistics."""
+    set_random_seed(0)
+    agent = make()
+    train(agent, 700)
+    assert evaluate(agent) > -2.0
+    return dict(agent.get_statistics())
+
+
+def check_batch_training_learns_point_env(make: Callable[..., Any]) -> Any:
+    """Train ``make()`` 200 steps in 4 PointEnvs, check it learned; return the agent."""
+    set_random_seed(1)
+    agent = make()
+    train_batch(agent, 200)
+    assert evaluate(agent) > -2.0
+    return agent
+
+
+def check_save_load_gives_identical_actions(make: Callable[..., Any], path: Any) -> tuple:
+    """Save a trained ``make()`` to ``path``, load it into a fresh one, compare their actions.
+
+    Returns:
+        The trained agent and the loaded one.
+    """
+    set_random_seed(0)
+    agent = make()
+    train(agent, 150)
+    agent.save(path)
+    set_random_seed(1)
+    other = make()
+    other.load(path)
+    obs = [np.array([x, 0.5], np.float32) for x in (-0.9, 0.1, 0.6)]
+    np.testing.assert_array_equal(np.stack(other.batch_act(obs)), np.stack(agent.batch_act(obs)))
+    return agent, other
+
+
+def check_stop_episode_and_train_stores_the_done_flag(make: Callable[..., Any]) -> Any:
+    """Two one-step episodes, truncated then terminated, are stored with their done flags.
+
+    Returns:
+        The agent (for further checks of its replay buffer).
+    """
+    agent = make(replay_start_size=10**6)
+    obs = [np.array([x, 0.5], np.float32) for x in (0.1, 0.2, 0.3, 0.4)]
+    agent.act_and_train(obs[0], 0.0)
+    agent.stop_episode_and_train(obs[1], -0.1, done=False)
+    agent.act_and_train(obs[2], 0.0)
+    agent.stop_episode_and_train(obs[3], -0.2, done=True)
+    memory = agent.replay_buffer.memory
+    assert [memory[i][-1]["is_state_terminal"] for i in range(2)] == [False, True]
+    np.testing.assert_array_equal(memory[0][-1]["next_state"], obs[1])
+    return agent
 
 
 def experiences(n: int, terminal: bool = False, reward: float = -0.5) -> list[list[dict]]:

@@ -1,4 +1,8 @@
-"""Shared helpers of the value-agent tests (DQN family, IQN): models, training loops, batches."""
+"""Shared helpers of the value-agent tests (DQN family, IQN): models, training loops, batches.
+
+The environment-generic loops (:func:`train_in`, :func:`train_batch_in`, :func:`episode_returns`)
+also serve the continuous agents' tests (``_rl_continuous``).
+"""
 
 from __future__ import annotations
 
@@ -44,9 +48,7 @@ def make_agent(agent_class: type, kind: str, replay_buffer: Any = None, **kwargs
     q_func = make_q_function(kind)
     optimizer = kusari.optimizers.Adam(alpha=kwargs.pop("lr", 1e-2))
     optimizer.setup(q_func)
-    explorer = explorers.LinearDecayEpsilonGreedy(
-        1.0, 0.1, 1000, lambda: int(np.random.randint(2))
-    )
+    explorer = explorers.LinearDecayEpsilonGreedy(1.0, 0.1, 1000, lambda: int(np.random.randint(2)))
     settings = {
         "replay_start_size": 100,
         "minibatch_size": 16,
@@ -58,9 +60,8 @@ def make_agent(agent_class: type, kind: str, replay_buffer: Any = None, **kwargs
     return agent_class(q_func, optimizer, replay_buffer, 0.9, explorer, **settings)
 
 
-def train_single(agent: Any, steps: int, seed: int = 0) -> None:
-    """Train on one ChainEnv for ``steps`` steps (terminated -> done, truncated -> not done)."""
-    env = ChainEnv()
+def train_in(agent: Any, env: Any, steps: int, seed: int = 0) -> None:
+    """Train in ``env`` for ``steps`` steps (terminated -> done, truncated -> not done)."""
     obs, _ = env.reset(seed=seed)
     reward = 0.0
     for _ in range(steps):
@@ -71,13 +72,19 @@ def train_single(agent: Any, steps: int, seed: int = 0) -> None:
             reward = 0.0
 
 
-def train_batch(agent: Any, steps: int, num_envs: int = 4, seed: int = 0) -> None:
-    """Train on ``make_chain_vector_env(num_envs)`` for ``steps`` vector steps.
+def train_single(agent: Any, steps: int, seed: int = 0) -> None:
+    """Train on one ChainEnv for ``steps`` steps."""
+    train_in(agent, ChainEnv(), steps, seed)
 
-    Environments whose episode ended are reset right away (``reset_mask``), so the observation
-    given to the next ``batch_act_and_train`` is the first one of the new episode.
+
+def train_batch_in(agent: Any, env: Any, steps: int, seed: int = 0) -> None:
+    """Train in the vector environment ``env`` for ``steps`` vector steps, then close it.
+
+    ``batch_done`` is gymnasium's ``terminated`` and ``batch_reset`` its ``truncated``.
+    Environments whose episode ended are reset right away (``reset_mask``, not gymnasium's
+    autoreset at the next step), so the observation given to the next ``batch_act_and_train``
+    is the first one of the new episode.
     """
-    env = make_chain_vector_env(num_envs)
     obs, _ = env.reset(seed=seed)
     for _ in range(steps):
         actions = agent.batch_act_and_train(list(obs))
@@ -89,12 +96,16 @@ def train_batch(agent: Any, steps: int, num_envs: int = 4, seed: int = 0) -> Non
     env.close()
 
 
-def greedy_returns(agent: Any, n_episodes: int = 3) -> list[float]:
-    """Returns of ``n_episodes`` greedy episodes of ChainEnv."""
-    env = ChainEnv()
+def train_batch(agent: Any, steps: int, num_envs: int = 4, seed: int = 0) -> None:
+    """Train on ``make_chain_vector_env(num_envs)`` for ``steps`` vector steps."""
+    train_batch_in(agent, make_chain_vector_env(num_envs), steps, seed)
+
+
+def episode_returns(agent: Any, env: Any, seeds: range) -> list[float]:
+    """Returns of ``agent.act`` in ``env``, one episode per reset seed."""
     returns = []
-    for i in range(n_episodes):
-        obs, _ = env.reset(seed=100 + i)
+    for seed in seeds:
+        obs, _ = env.reset(seed=seed)
         total, done = 0.0, False
         while not done:
             obs, reward, terminated, truncated, _ = env.step(agent.act(obs))
@@ -103,6 +114,11 @@ def greedy_returns(agent: Any, n_episodes: int = 3) -> list[float]:
         agent.stop_episode()
         returns.append(total)
     return returns
+
+
+def greedy_returns(agent: Any, n_episodes: int = 3) -> list[float]:
+    """Returns of ``n_episodes`` greedy episodes of ChainEnv."""
+    return episode_returns(agent, ChainEnv(), range(100, 100 + n_episodes))
 
 
 def greedy_batch_returns(agent: Any, num_envs: int = 4) -> list[float]:
@@ -151,6 +167,18 @@ def experiences(
             transition["weight"] = weights[i]
         out.append([transition])
     return out
+
+
+def append_transitions(replay_buffer: Any, transitions: list[tuple]) -> None:
+    """Append ``(s, a, r, s', terminal)`` ChainEnv transitions (positions) to a buffer."""
+    for s, a, r, s2, d in transitions:
+        replay_buffer.append(
+            state=one_hot([s])[0],
+            action=a,
+            reward=r,
+            next_state=one_hot([s2])[0],
+            is_state_terminal=d,
+        )
 
 
 def exp_batch(

@@ -1,16 +1,6 @@
+import _rl_value_agents as V
 import numpy as np
 import pytest
-from _rl_value_agents import (
-    exp_batch,
-    experiences,
-    greedy_batch_returns,
-    greedy_returns,
-    make_agent,
-    one_hot,
-    seed_all,
-    train_batch,
-    train_single,
-)
 
 import kusari
 from kusari_rl import replay_buffers
@@ -46,7 +36,7 @@ def _project_reference(reward, discount, terminal, probs, z):
 
 def _dist(link, states):
     with kusari.no_backprop_mode(), kusari.using_config("train", False):
-        return link(one_hot(states))
+        return link(V.one_hot(states))
 
 
 # -- projection and target ------------------------------------------------------------------------
@@ -76,8 +66,11 @@ def test_c51_target_bootstraps_unless_terminal(terminal):
     # a terminal next state puts everything on r = 0 (atom 2)
     next_probs = np.array([[0, 0, 0, 0, 1]], np.float32)
     target = compute_categorical_target(
-        np.zeros(1, np.float32), np.full(1, 0.5, np.float32), np.array([terminal], np.float32),
-        next_probs, Z,
+        np.zeros(1, np.float32),
+        np.full(1, 0.5, np.float32),
+        np.array([terminal], np.float32),
+        next_probs,
+        Z,
     )
     expected = [0, 0, 1, 0, 0] if terminal else [0, 0, 0, 1, 0]
     np.testing.assert_allclose(target, [expected], atol=1e-7)
@@ -85,18 +78,23 @@ def test_c51_target_bootstraps_unless_terminal(terminal):
 
 def test_compute_categorical_target_rejects_bad_shapes():
     with pytest.raises(ValueError, match="compute_categorical_target: expected reward"):
-        compute_categorical_target(np.zeros(2, np.float32), np.zeros(2, np.float32),
-                                   np.zeros(2, np.float32), np.zeros((2, 4), np.float32), Z)
+        compute_categorical_target(
+            np.zeros(2, np.float32),
+            np.zeros(2, np.float32),
+            np.zeros(2, np.float32),
+            np.zeros((2, 4), np.float32),
+            Z,
+        )
 
 
 @pytest.mark.parametrize("agent_class", [CategoricalDQN, CategoricalDoubleDQN])
 def test_agent_target_values_match_reference(agent_class):
-    seed_all(0)
-    agent = make_agent(agent_class, "categorical")
+    V.seed_all(0)
+    agent = V.make_agent(agent_class, "categorical")
     for p in agent.model.params():
         p.array[...] += np.random.normal(scale=0.5, size=p.shape).astype(np.float32)
     next_states = [0, 1, 2, 3, 4]
-    batch = exp_batch([0.0, 0.3, 1.0, 0.0, 0.5], [0.9] * 5, [0, 0, 1, 0, 0], next_states)
+    batch = V.exp_batch([0.0, 0.3, 1.0, 0.0, 0.5], [0.9] * 5, [0, 0, 1, 0, 0], next_states)
     with kusari.no_backprop_mode():
         got = agent._compute_target_values(batch)
     target_av = _dist(agent.target_model, next_states)
@@ -106,8 +104,9 @@ def test_agent_target_values_match_reference(agent_class):
         # the perturbed model disagrees with the target network somewhere
         assert (actions != target_av.q_values.array.argmax(axis=1)).any()
     probs = target_av.q_dist.array[np.arange(5), actions]
-    expected = _project_reference(batch["reward"], batch["discount"], batch["is_state_terminal"],
-                                  probs, target_av.z_values)
+    expected = _project_reference(
+        batch["reward"], batch["discount"], batch["is_state_terminal"], probs, target_av.z_values
+    )
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
@@ -118,11 +117,13 @@ def test_losses_match_numpy(batch_accumulator):
     eltwise = rng.uniform(0, 2, size=(4, 5)).astype(np.float32)
     w = rng.uniform(0.1, 1, size=4).astype(np.float32)
     div = 4 if batch_accumulator == "mean" else 1
-    np.testing.assert_allclose(compute_value_loss(eltwise, batch_accumulator).array,
-                               eltwise.sum() / div, rtol=1e-5)
+    np.testing.assert_allclose(
+        compute_value_loss(eltwise, batch_accumulator).array, eltwise.sum() / div, rtol=1e-5
+    )
     np.testing.assert_allclose(
         compute_weighted_value_loss(eltwise, 4, w, batch_accumulator).array,
-        (eltwise.sum(axis=1) * w).sum() / div, rtol=1e-5,
+        (eltwise.sum(axis=1) * w).sum() / div,
+        rtol=1e-5,
     )
     with pytest.raises(ValueError, match="batch_accumulator must be 'mean' or 'sum'"):
         compute_value_loss(eltwise, "max")
@@ -133,9 +134,9 @@ def test_losses_match_numpy(batch_accumulator):
 
 
 def test_update_minimizes_the_cross_entropy_and_reports_it_as_errors():
-    seed_all(0)
-    agent = make_agent(CategoricalDQN, "categorical")
-    exps = experiences([0, 3, 1], [1, 1, 0], [0.0, 1.0, 0.0], [1, 4, 0], [False, True, False])
+    V.seed_all(0)
+    agent = V.make_agent(CategoricalDQN, "categorical")
+    exps = V.experiences([0, 3, 1], [1, 1, 0], [0.0, 1.0, 0.0], [1, 4, 0], [False, True, False])
     y = _dist(agent.model, [0, 3, 1]).q_dist.array[np.arange(3), [1, 1, 0]]
     target_av = _dist(agent.target_model, [1, 4, 0])
     probs = target_av.q_dist.array[np.arange(3), target_av.q_values.array.argmax(axis=1)]
@@ -148,13 +149,12 @@ def test_update_minimizes_the_cross_entropy_and_reports_it_as_errors():
 
 
 def test_prioritized_replay_weights_the_loss(monkeypatch):
-    seed_all(0)
+    V.seed_all(0)
     rb = replay_buffers.PrioritizedReplayBuffer(100)
-    agent = make_agent(CategoricalDQN, "categorical", replay_buffer=rb, minibatch_size=3,
-                       replay_start_size=3)
-    for s, a, r, s2, d in [(0, 1, 0.0, 1, False), (3, 1, 1.0, 4, True), (2, 0, 0.0, 1, False)]:
-        rb.append(state=one_hot([s])[0], action=a, reward=r, next_state=one_hot([s2])[0],
-                  is_state_terminal=d)
+    agent = V.make_agent(
+        CategoricalDQN, "categorical", replay_buffer=rb, minibatch_size=3, replay_start_size=3
+    )
+    V.append_transitions(rb, [(0, 1, 0.0, 1, False), (3, 1, 1.0, 4, True), (2, 0, 0.0, 1, False)])
     received = []
     monkeypatch.setattr(rb, "update_errors", received.append)
     exps = rb.sample(3)
@@ -163,43 +163,46 @@ def test_prioritized_replay_weights_the_loss(monkeypatch):
     captured = {}
     compute = agent._compute_loss
     monkeypatch.setattr(
-        agent, "_compute_loss",
+        agent,
+        "_compute_loss",
         lambda batch, errors_out=None: captured.setdefault("loss", compute(batch, errors_out)),
     )
     agent.update(exps, errors_out=errors)
     assert received == [errors]
-    np.testing.assert_allclose(captured["loss"].array, (weights * np.array(errors)).mean(),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        captured["loss"].array, (weights * np.array(errors)).mean(), rtol=1e-5
+    )
 
 
 # -- learning -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("agent_class", [CategoricalDQN, CategoricalDoubleDQN])
 def test_learns_chain(agent_class):
-    seed_all(1)
-    agent = make_agent(agent_class, "categorical", update_interval=2)
-    assert greedy_returns(agent, 1) == [0.0]
-    train_single(agent, 1200)
-    assert greedy_returns(agent) == [1.0, 1.0, 1.0]
+    V.seed_all(1)
+    agent = V.make_agent(agent_class, "categorical", update_interval=2)
+    assert V.greedy_returns(agent, 1) == [0.0]
+    V.train_single(agent, 1200)
+    assert V.greedy_returns(agent) == [1.0, 1.0, 1.0]
 
 
 @pytest.mark.parametrize("agent_class", [CategoricalDQN, CategoricalDoubleDQN])
 def test_learns_chain_in_a_batch_of_envs(agent_class):
-    seed_all(2)
-    agent = make_agent(agent_class, "categorical", update_interval=2)
-    assert greedy_batch_returns(agent) == [0.0] * 4
-    train_batch(agent, 400)
-    assert greedy_batch_returns(agent) == [1.0] * 4
+    V.seed_all(2)
+    agent = V.make_agent(agent_class, "categorical", update_interval=2)
+    assert V.greedy_batch_returns(agent) == [0.0] * 4
+    V.train_batch(agent, 400)
+    assert V.greedy_batch_returns(agent) == [1.0] * 4
 
 
 def test_save_load_gives_identical_greedy_actions_and_distributions(tmp_path):
-    seed_all(0)
-    agent = make_agent(CategoricalDoubleDQN, "categorical")
-    train_single(agent, 200)
+    V.seed_all(0)
+    agent = V.make_agent(CategoricalDoubleDQN, "categorical")
+    V.train_single(agent, 200)
     agent.save(tmp_path)
-    seed_all(4)
-    other = make_agent(CategoricalDoubleDQN, "categorical")
+    V.seed_all(4)
+    other = V.make_agent(CategoricalDoubleDQN, "categorical")
     other.load(tmp_path)
     states = list(range(5))
-    np.testing.assert_array_equal(_dist(other.model, states).q_dist.array,
-                                  _dist(agent.model, states).q_dist.array)
-    assert [other.act(o) for o in one_hot(states)] == [agent.act(o) for o in one_hot(states)]
+    np.testing.assert_array_equal(
+        _dist(other.model, states).q_dist.array, _dist(agent.model, states).q_dist.array
+    )
+    assert [other.act(o) for o in V.one_hot(states)] == [agent.act(o) for o in V.one_hot(states)]

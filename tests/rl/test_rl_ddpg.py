@@ -36,11 +36,7 @@ def test_target_rejects_wrong_q_shape():
 
 
 def test_learns_point_env():
-    set_random_seed(0)
-    agent = C.make_ddpg()
-    C.train(agent, 700)
-    assert C.evaluate(agent) > -2.0
-    stats = dict(agent.get_statistics())
+    stats = C.check_learns_point_env(C.make_ddpg)
     assert list(stats) == [
         "average_q",
         "average_actor_loss",
@@ -48,15 +44,12 @@ def test_learns_point_env():
         "actor_n_updates",
         "critic_n_updates",
     ]
-    assert stats["actor_n_updates"] == stats["critic_n_updates"] == agent.critic_optimizer.t > 0
+    assert stats["actor_n_updates"] == stats["critic_n_updates"] > 0
     assert stats["average_critic_loss"] > 0.0
 
 
 def test_batch_training_learns_point_env():
-    set_random_seed(1)
-    agent = C.make_ddpg()
-    C.train_batch(agent, 200)
-    assert C.evaluate(agent) > -2.0
+    C.check_batch_training_learns_point_env(C.make_ddpg)
 
 
 def test_hard_target_update_every_target_update_interval_steps():
@@ -113,26 +106,11 @@ def test_episodic_update_from_an_episodic_replay_buffer():
 
 
 def test_stop_episode_and_train_stores_the_done_flag():
-    agent = C.make_ddpg(replay_start_size=10**6)
-    obs = [np.array([x, 0.5], np.float32) for x in (0.1, 0.2, 0.3, 0.4)]
-    agent.act_and_train(obs[0], 0.0)
-    agent.stop_episode_and_train(obs[1], -0.1, done=False)
-    agent.act_and_train(obs[2], 0.0)
-    agent.stop_episode_and_train(obs[3], -0.2, done=True)
-    memory = agent.replay_buffer.memory
-    assert [memory[i][-1]["is_state_terminal"] for i in range(2)] == [False, True]
+    C.check_stop_episode_and_train_stores_the_done_flag(C.make_ddpg)
 
 
 def test_save_load_gives_identical_actions(tmp_path):
-    set_random_seed(0)
-    agent = C.make_ddpg()
-    C.train(agent, 150)
-    agent.save(tmp_path / "agent")
-    set_random_seed(1)
-    other = C.make_ddpg()
-    other.load(tmp_path / "agent")
-    obs = [np.array([x, 0.5], np.float32) for x in (-0.9, 0.1, 0.6)]
-    np.testing.assert_array_equal(np.stack(other.batch_act(obs)), np.stack(agent.batch_act(obs)))
+    agent, other = C.check_save_load_gives_identical_actions(C.make_ddpg, tmp_path / "agent")
     assert other.actor_optimizer.t == agent.actor_optimizer.t > 0
 
 
@@ -159,7 +137,7 @@ def test_bad_inputs():
         build(model=kusari.links.Linear(2, 1))
     with pytest.raises(ValueError, match=r"target_update_method must be 'hard' or 'soft', got 'x'"):
         build(target_update_method="x")
-    with pytest.raises(ValueError, match=r"DDPG: target_update_interval must be an integer >= 1"):
+    with pytest.raises(ValueError, match=r"DDPG: target_update_interval must be a positive int"):
         build(target_update_interval=0)
     with pytest.raises(ValueError, match=r"ReplayUpdater: batchsize \(32\) must be <="):
         build(replay_start_size=10)
@@ -168,4 +146,3 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match=r"actor_optimizer is set up with a FCSAQFunction"):
         model = DDPGModel(C.deterministic_policy(), C.q_function())
         build(model=model, actor_optimizer=C.adam(model.q_function))
-

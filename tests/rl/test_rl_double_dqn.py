@@ -1,16 +1,6 @@
+import _rl_value_agents as V
 import numpy as np
 import pytest
-from _rl_value_agents import (
-    exp_batch,
-    experiences,
-    greedy_batch_returns,
-    greedy_returns,
-    make_agent,
-    one_hot,
-    seed_all,
-    train_batch,
-    train_single,
-)
 
 import kusari
 from kusari_rl import replay_buffers
@@ -22,8 +12,8 @@ W_TARGET = np.array([[5.0, 6.0, 7.0, 8.0, 9.0], [10.0, -1.0, 3.0, 4.0, 0.0]], np
 
 
 def _table_agent(agent_class):
-    seed_all(0)
-    agent = make_agent(agent_class, "table")
+    V.seed_all(0)
+    agent = V.make_agent(agent_class, "table")
     agent.model.model.W.array[...] = W_ONLINE
     agent.target_model.model.W.array[...] = W_TARGET
     return agent
@@ -31,8 +21,9 @@ def _table_agent(agent_class):
 
 def test_double_dqn_target_values_match_the_hand_computed_ones():
     agent = _table_agent(DoubleDQN)
-    batch = exp_batch([0.0, 0.5, 1.0, 0.0, 2.0], [0.9, 0.9, 0.9, 0.81, 0.9], [0, 0, 1, 0, 0],
-                      [0, 1, 2, 4, 3])
+    batch = V.exp_batch(
+        [0.0, 0.5, 1.0, 0.0, 2.0], [0.9, 0.9, 0.9, 0.81, 0.9], [0, 0, 1, 0, 0], [0, 1, 2, 4, 3]
+    )
     with kusari.no_backprop_mode():
         target = agent._compute_target_values(batch)
     # the model picks argmax_a W_ONLINE[a, s'] = 0, 1, 0, 0, 0 (ties go to the first action);
@@ -43,8 +34,9 @@ def test_double_dqn_target_values_match_the_hand_computed_ones():
 
 def test_dqn_on_the_same_table_takes_the_target_networks_max():
     agent = _table_agent(DQN)
-    batch = exp_batch([0.0, 0.5, 1.0, 0.0, 2.0], [0.9, 0.9, 0.9, 0.81, 0.9], [0, 0, 1, 0, 0],
-                      [0, 1, 2, 4, 3])
+    batch = V.exp_batch(
+        [0.0, 0.5, 1.0, 0.0, 2.0], [0.9, 0.9, 0.9, 0.81, 0.9], [0, 0, 1, 0, 0], [0, 1, 2, 4, 3]
+    )
     with kusari.no_backprop_mode():
         target = agent._compute_target_values(batch)
     expected = [0.9 * 10.0, 0.5 + 0.9 * 6.0, 1.0, 0.81 * 9.0, 2.0 + 0.9 * 8.0]
@@ -54,7 +46,7 @@ def test_dqn_on_the_same_table_takes_the_target_networks_max():
 @pytest.mark.parametrize("terminal", [False, True])
 def test_last_transition_bootstraps_unless_terminal(terminal):
     agent = _table_agent(DoubleDQN)
-    batch = exp_batch([1.0], [0.9], [terminal], [2])
+    batch = V.exp_batch([1.0], [0.9], [terminal], [2])
     with kusari.no_backprop_mode():
         target = agent._compute_target_values(batch)
     np.testing.assert_allclose(target, [1.0 if terminal else 1.0 + 0.9 * 7.0], rtol=1e-6)
@@ -62,57 +54,59 @@ def test_last_transition_bootstraps_unless_terminal(terminal):
 
 def test_update_errors_out_use_the_double_target():
     agent = _table_agent(DoubleDQN)
-    exps = experiences([0, 2], [1, 0], [0.0, 1.0], [1, 4], [False, False])
+    exps = V.experiences([0, 2], [1, 0], [0.0, 1.0], [1, 4], [False, False])
     errors = []
     agent.update(exps, errors_out=errors)
     # y = W_ONLINE[1, 0], W_ONLINE[0, 2]; t = 0.9 * W_TARGET[1, 1], 1 + 0.9 * W_TARGET[0, 4]
-    np.testing.assert_allclose(errors, [abs(0.0 - 0.9 * -1.0), abs(2.0 - (1.0 + 0.9 * 9.0))],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        errors, [abs(0.0 - 0.9 * -1.0), abs(2.0 - (1.0 + 0.9 * 9.0))], rtol=1e-6
+    )
     assert agent.optimizer.t == 1
 
 
 def test_double_dqn_learns_chain():
-    seed_all(1)
-    agent = make_agent(DoubleDQN, "dqn", update_interval=2)
-    assert greedy_returns(agent, 1) == [0.0]
-    train_single(agent, 1200)
-    assert greedy_returns(agent) == [1.0, 1.0, 1.0]
+    V.seed_all(1)
+    agent = V.make_agent(DoubleDQN, "dqn", update_interval=2)
+    assert V.greedy_returns(agent, 1) == [0.0]
+    V.train_single(agent, 1200)
+    assert V.greedy_returns(agent) == [1.0, 1.0, 1.0]
 
 
 def test_double_dqn_learns_chain_in_a_batch_of_envs():
-    seed_all(2)
-    agent = make_agent(DoubleDQN, "dqn", update_interval=2)
-    assert greedy_batch_returns(agent) == [0.0] * 4
-    train_batch(agent, 400)
-    assert greedy_batch_returns(agent) == [1.0] * 4
+    V.seed_all(2)
+    agent = V.make_agent(DoubleDQN, "dqn", update_interval=2)
+    assert V.greedy_batch_returns(agent) == [0.0] * 4
+    V.train_batch(agent, 400)
+    assert V.greedy_batch_returns(agent) == [1.0] * 4
 
 
 def test_double_dqn_with_n_step_prioritized_replay_learns_chain():
-    seed_all(1)
+    V.seed_all(1)
     rb = replay_buffers.PrioritizedReplayBuffer(10_000, num_steps=3)
-    agent = make_agent(DoubleDQN, "dqn", replay_buffer=rb, update_interval=2)
-    train_single(agent, 1200)
-    assert greedy_returns(agent) == [1.0, 1.0, 1.0]
+    agent = V.make_agent(DoubleDQN, "dqn", replay_buffer=rb, update_interval=2)
+    V.train_single(agent, 1200)
+    assert V.greedy_returns(agent) == [1.0, 1.0, 1.0]
 
 
 def test_save_load_gives_identical_greedy_actions_and_q_values(tmp_path):
-    seed_all(0)
-    agent = make_agent(DoubleDQN, "dqn")
-    train_single(agent, 200)
+    V.seed_all(0)
+    agent = V.make_agent(DoubleDQN, "dqn")
+    V.train_single(agent, 200)
     agent.save(tmp_path)
-    seed_all(3)
-    other = make_agent(DoubleDQN, "dqn")
+    V.seed_all(3)
+    other = V.make_agent(DoubleDQN, "dqn")
     other.load(tmp_path)
-    obs = one_hot(list(range(5)))
+    obs = V.one_hot(list(range(5)))
     with kusari.no_backprop_mode():
-        np.testing.assert_array_equal(other.model(obs).q_values.array,
-                                      agent.model(obs).q_values.array)
+        np.testing.assert_array_equal(
+            other.model(obs).q_values.array, agent.model(obs).q_values.array
+        )
     assert [other.act(o) for o in obs] == [agent.act(o) for o in obs]
 
 
 def test_bad_gamma_names_the_class():
-    seed_all(0)
-    q_func = make_agent(DoubleDQN, "dqn").model
+    V.seed_all(0)
+    q_func = V.make_agent(DoubleDQN, "dqn").model
     optimizer = kusari.optimizers.Adam()
     optimizer.setup(q_func)
     with pytest.raises(ValueError, match=r"DoubleDQN: gamma must be in \[0, 1\], got -0.1"):

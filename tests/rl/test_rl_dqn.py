@@ -1,16 +1,6 @@
+import _rl_value_agents as V
 import numpy as np
 import pytest
-from _rl_value_agents import (
-    exp_batch,
-    experiences,
-    greedy_batch_returns,
-    greedy_returns,
-    make_agent,
-    one_hot,
-    seed_all,
-    train_batch,
-    train_single,
-)
 
 import kusari
 from kusari_rl import replay_buffers
@@ -29,7 +19,7 @@ def _params(link):
 
 def _q_values(link, states):
     with kusari.no_backprop_mode():
-        return link(one_hot(states)).q_values.array
+        return link(V.one_hot(states)).q_values.array
 
 
 # -- pure functions -------------------------------------------------------------------------------
@@ -77,11 +67,11 @@ def test_compute_q_target_bootstraps_only_from_non_terminal_states():
 
 
 def test_dqn_target_values_use_the_target_networks_max():
-    seed_all(0)
-    agent = make_agent(DQN, "dqn")
+    V.seed_all(0)
+    agent = V.make_agent(DQN, "dqn")
     for p in agent.model.params():
         p.array[...] += 0.3
-    batch = exp_batch([0.0, 1.0, 0.5, 0.0], [0.9, 0.9, 0.81, 0.9], [0, 1, 0, 0], [1, 4, 2, 3])
+    batch = V.exp_batch([0.0, 1.0, 0.5, 0.0], [0.9, 0.9, 0.81, 0.9], [0, 1, 0, 0], [1, 4, 2, 3])
     with kusari.no_backprop_mode():
         target = agent._compute_target_values(batch)
     next_max = _q_values(agent.target_model, [1, 4, 2, 3]).max(axis=1)
@@ -104,11 +94,11 @@ def test_bad_loss_arguments_raise():
 
 # -- learning -------------------------------------------------------------------------------------
 def test_dqn_learns_chain():
-    seed_all(1)
-    agent = make_agent(DQN, "dqn", update_interval=2)
-    assert greedy_returns(agent, 1) == [0.0]
-    train_single(agent, 1200)
-    assert greedy_returns(agent) == [1.0, 1.0, 1.0]
+    V.seed_all(1)
+    agent = V.make_agent(DQN, "dqn", update_interval=2)
+    assert V.greedy_returns(agent, 1) == [0.0]
+    V.train_single(agent, 1200)
+    assert V.greedy_returns(agent) == [1.0, 1.0, 1.0]
     stats = dict(agent.get_statistics())
     assert list(stats) == ["average_q", "average_loss", "n_updates"]
     assert stats["n_updates"] == agent.optimizer.t > 0
@@ -116,21 +106,21 @@ def test_dqn_learns_chain():
 
 
 def test_dqn_learns_chain_in_a_batch_of_envs():
-    seed_all(2)
-    agent = make_agent(DQN, "dqn", update_interval=2)
-    assert greedy_batch_returns(agent) == [0.0] * 4
-    train_batch(agent, 400)
+    V.seed_all(2)
+    agent = V.make_agent(DQN, "dqn", update_interval=2)
+    assert V.greedy_batch_returns(agent) == [0.0] * 4
+    V.train_batch(agent, 400)
     assert agent.t == 1600
-    assert greedy_batch_returns(agent) == [1.0] * 4
+    assert V.greedy_batch_returns(agent) == [1.0] * 4
 
 
 # -- transitions ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("done", [False, True])
 def test_stop_episode_and_train_stores_is_state_terminal_as_done(done):
-    seed_all(0)
+    V.seed_all(0)
     rb = replay_buffers.ReplayBuffer(100)
-    agent = make_agent(DQN, "dqn", replay_buffer=rb)
-    obs = one_hot([0, 1, 2])
+    agent = V.make_agent(DQN, "dqn", replay_buffer=rb)
+    obs = V.one_hot([0, 1, 2])
     agent.act_and_train(obs[0], 0.0)
     agent.act_and_train(obs[1], 0.0)
     agent.stop_episode_and_train(obs[2], 1.0, done=done)
@@ -143,30 +133,31 @@ def test_stop_episode_and_train_stores_is_state_terminal_as_done(done):
 
 
 def test_batch_observe_and_train_stores_done_and_ends_episodes():
-    seed_all(0)
+    V.seed_all(0)
     rb = replay_buffers.ReplayBuffer(100)
-    agent = make_agent(DQN, "dqn", replay_buffer=rb)
-    obs = one_hot([0, 1, 2])
+    agent = V.make_agent(DQN, "dqn", replay_buffer=rb)
+    obs = V.one_hot([0, 1, 2])
     agent.batch_act_and_train(list(obs))
-    agent.batch_observe_and_train(list(one_hot([1, 2, 3])), [0.0, 0.0, 1.0], [False, False, True],
-                                  [False, True, False])
+    agent.batch_observe_and_train(
+        list(V.one_hot([1, 2, 3])), [0.0, 0.0, 1.0], [False, False, True], [False, True, False]
+    )
     assert agent.t == 3
     stored = [(e[0]["is_state_terminal"], e[0]["reward"]) for e in rb.memory]
     # env 1 was truncated (reset, not done): its transition is stored as non-terminal
     assert stored == [(False, 0.0), (False, 0.0), (True, 1.0)]
     assert agent.batch_last_obs[0] is not None
     assert agent.batch_last_obs[1] is None and agent.batch_last_obs[2] is None
-    with pytest.raises(ValueError, match="expected 3 observations"):
+    with pytest.raises(ValueError, match="expected 3 environments"):
         agent.batch_observe_and_train(list(obs[:2]), [0.0] * 2, [False] * 2, [False] * 2)
 
 
 # -- update ---------------------------------------------------------------------------------------
 def test_update_errors_out_and_loss_match_numpy():
-    seed_all(0)
-    agent = make_agent(DQN, "dqn", target_update_interval=100)
+    V.seed_all(0)
+    agent = V.make_agent(DQN, "dqn", target_update_interval=100)
     for p in agent.model.params():
         p.array[...] += 0.1
-    exps = experiences([0, 1, 3], [1, 0, 1], [0.0, 0.0, 1.0], [1, 0, 4], [False, False, True])
+    exps = V.experiences([0, 1, 3], [1, 0, 1], [0.0, 0.0, 1.0], [1, 0, 4], [False, False, True])
     q = _q_values(agent.model, [0, 1, 3])[[0, 1, 2], [1, 0, 1]]
     next_max = _q_values(agent.target_model, [1, 0, 4]).max(axis=1)
     t = np.array([0.0, 0.0, 1.0]) + 0.9 * np.array([1.0, 1.0, 0.0]) * next_max
@@ -178,13 +169,18 @@ def test_update_errors_out_and_loss_match_numpy():
 
 
 def test_prioritized_replay_gets_the_td_errors_and_weights_the_loss(monkeypatch):
-    seed_all(0)
+    V.seed_all(0)
     rb = replay_buffers.PrioritizedReplayBuffer(100)
-    agent = make_agent(DQN, "dqn", replay_buffer=rb, minibatch_size=4, replay_start_size=4)
-    for s, a, r, s2, d in [(0, 1, 0.0, 1, False), (1, 1, 0.0, 2, False), (2, 0, 0.0, 1, False),
-                           (3, 1, 1.0, 4, True)]:
-        rb.append(state=one_hot([s])[0], action=a, reward=r, next_state=one_hot([s2])[0],
-                  is_state_terminal=d)
+    agent = V.make_agent(DQN, "dqn", replay_buffer=rb, minibatch_size=4, replay_start_size=4)
+    V.append_transitions(
+        rb,
+        [
+            (0, 1, 0.0, 1, False),
+            (1, 1, 0.0, 2, False),
+            (2, 0, 0.0, 1, False),
+            (3, 1, 1.0, 4, True),
+        ],
+    )
     received = []
     original = rb.update_errors
     monkeypatch.setattr(
@@ -201,21 +197,20 @@ def test_prioritized_replay_gets_the_td_errors_and_weights_the_loss(monkeypatch)
     captured = {}
     compute = agent._compute_loss
     monkeypatch.setattr(
-        agent, "_compute_loss",
+        agent,
+        "_compute_loss",
         lambda batch, errors_out=None: captured.setdefault("loss", compute(batch, errors_out)),
     )
     agent.update(exps)
     np.testing.assert_allclose(received, [np.abs(q - t)], rtol=1e-5)
-    np.testing.assert_allclose(
-        captured["loss"].array, (weights * _huber(q - t)).mean(), rtol=1e-5
-    )
+    np.testing.assert_allclose(captured["loss"].array, (weights * _huber(q - t)).mean(), rtol=1e-5)
 
 
 def test_nan_loss_raises_and_leaves_the_model_alone():
-    seed_all(0)
-    agent = make_agent(DQN, "dqn")
+    V.seed_all(0)
+    agent = V.make_agent(DQN, "dqn")
     before = _params(agent.model)
-    exps = experiences([0, 1], [1, 1], [float("nan"), 0.0], [1, 2], [False, False])
+    exps = V.experiences([0, 1], [1, 1], [float("nan"), 0.0], [1, 2], [False, False])
     with pytest.raises(NonFiniteError, match="DQN loss at update 1 is not finite"):
         agent.update(exps)
     assert agent.optimizer.t == 0
@@ -225,9 +220,9 @@ def test_nan_loss_raises_and_leaves_the_model_alone():
 
 # -- target network -------------------------------------------------------------------------------
 def test_hard_target_update_copies_every_target_update_interval():
-    seed_all(0)
-    agent = make_agent(DQN, "dqn", replay_start_size=16, target_update_interval=10)
-    obs = one_hot([0, 1, 2, 3, 4])
+    V.seed_all(0)
+    agent = V.make_agent(DQN, "dqn", replay_start_size=16, target_update_interval=10)
+    obs = V.one_hot([0, 1, 2, 3, 4])
     synced = 0
     for i in range(60):
         model_before = _params(agent.model)
@@ -245,10 +240,16 @@ def test_hard_target_update_copies_every_target_update_interval():
 
 
 def test_soft_target_update_moves_by_tau():
-    seed_all(0)
-    agent = make_agent(DQN, "dqn", replay_start_size=16, target_update_interval=1,
-                       target_update_method="soft", soft_update_tau=0.25)
-    obs = one_hot([0, 1, 2, 3, 4])
+    V.seed_all(0)
+    agent = V.make_agent(
+        DQN,
+        "dqn",
+        replay_start_size=16,
+        target_update_interval=1,
+        target_update_method="soft",
+        soft_update_tau=0.25,
+    )
+    obs = V.one_hot([0, 1, 2, 3, 4])
     for i in range(40):
         model_before = _params(agent.model)
         target_before = _params(agent.target_model)
@@ -261,24 +262,27 @@ def test_soft_target_update_moves_by_tau():
 
 # -- save / load ----------------------------------------------------------------------------------
 def test_save_load_gives_identical_greedy_actions_and_q_values(tmp_path):
-    seed_all(0)
-    agent = make_agent(DQN, "dqn")
-    train_single(agent, 200)
+    V.seed_all(0)
+    agent = V.make_agent(DQN, "dqn")
+    V.train_single(agent, 200)
     agent.save(tmp_path / "agent")
     assert sorted(p.name for p in (tmp_path / "agent").iterdir()) == [
-        "model.npz", "optimizer.npz", "target_model.npz"
+        "model.npz",
+        "optimizer.npz",
+        "target_model.npz",
     ]
-    seed_all(5)
-    other = make_agent(DQN, "dqn")
+    V.seed_all(5)
+    other = V.make_agent(DQN, "dqn")
     other.load(tmp_path / "agent")
     states = list(range(5))
     np.testing.assert_array_equal(_q_values(other.model, states), _q_values(agent.model, states))
     np.testing.assert_array_equal(
         _q_values(other.target_model, states), _q_values(agent.target_model, states)
     )
-    assert [other.act(o) for o in one_hot(states)] == [agent.act(o) for o in one_hot(states)]
-    np.testing.assert_array_equal(other.batch_act(list(one_hot(states))),
-                                  agent.batch_act(list(one_hot(states))))
+    assert [other.act(o) for o in V.one_hot(states)] == [agent.act(o) for o in V.one_hot(states)]
+    np.testing.assert_array_equal(
+        other.batch_act(list(V.one_hot(states))), agent.batch_act(list(V.one_hot(states)))
+    )
     assert other.optimizer.t == agent.optimizer.t
 
 
@@ -288,22 +292,34 @@ def test_save_load_gives_identical_greedy_actions_and_q_values(tmp_path):
     [
         ({"gamma": 1.5}, ValueError, r"DQN: gamma must be in \[0, 1\], got 1.5"),
         ({"minibatch_size": 0}, ValueError, "DQN: minibatch_size must be a positive int, got 0"),
-        ({"target_update_method": "copy"}, ValueError,
-         "DQN: target_update_method must be 'hard' or 'soft', got 'copy'"),
+        (
+            {"target_update_method": "copy"},
+            ValueError,
+            "DQN: target_update_method must be 'hard' or 'soft', got 'copy'",
+        ),
         ({"soft_update_tau": 2.0}, ValueError, r"soft_update_tau must be in \[0, 1\], got 2.0"),
-        ({"batch_accumulator": "max"}, ValueError,
-         "DQN: batch_accumulator must be 'mean' or 'sum', got 'max'"),
-        ({"update_interval": 4, "target_update_interval": 10}, ValueError,
-         r"target_update_interval \(10\) must be a multiple of update_interval \(4\)"),
-        ({"replay_start_size": 200}, ValueError,
-         r"replay_start_size \(200\) exceeds the replay buffer's capacity \(100\)"),
+        (
+            {"batch_accumulator": "max"},
+            ValueError,
+            "DQN: batch_accumulator must be 'mean' or 'sum', got 'max'",
+        ),
+        (
+            {"update_interval": 4, "target_update_interval": 10},
+            ValueError,
+            r"target_update_interval \(10\) must be a multiple of update_interval \(4\)",
+        ),
+        (
+            {"replay_start_size": 200},
+            ValueError,
+            r"replay_start_size \(200\) exceeds the replay buffer's capacity \(100\)",
+        ),
         ({"recurrent": True}, NotImplementedError, "DQN: recurrent=True is not supported"),
     ],
 )
 def test_bad_arguments_raise(kwargs, error, message):
     gamma = kwargs.pop("gamma", 0.9)
-    seed_all(0)
-    q_func = make_agent(DQN, "dqn").model
+    V.seed_all(0)
+    q_func = V.make_agent(DQN, "dqn").model
     optimizer = kusari.optimizers.Adam()
     optimizer.setup(q_func)
     settings = {"replay_start_size": 50, "minibatch_size": 16, **kwargs}
@@ -312,6 +328,6 @@ def test_bad_arguments_raise(kwargs, error, message):
 
 
 def test_stop_episode_and_train_without_an_action_raises():
-    agent = make_agent(DQN, "dqn")
-    with pytest.raises(RuntimeError, match="DQN.stop_episode_and_train: no act_and_train"):
-        agent.stop_episode_and_train(one_hot([0])[0], 0.0, True)
+    agent = V.make_agent(DQN, "dqn")
+    with pytest.raises(RuntimeError, match="DQN.stop_episode_and_train: no action was taken"):
+        agent.stop_episode_and_train(V.one_hot([0])[0], 0.0, True)

@@ -68,11 +68,7 @@ def test_policy_and_targets_update_every_policy_update_delay_steps():
 
 
 def test_learns_point_env():
-    set_random_seed(0)
-    agent = C.make_td3()
-    C.train(agent, 700)
-    assert C.evaluate(agent) > -2.0
-    stats = dict(agent.get_statistics())
+    stats = C.check_learns_point_env(C.make_td3)
     assert list(stats) == [
         "average_q1",
         "average_q2",
@@ -86,10 +82,7 @@ def test_learns_point_env():
 
 
 def test_batch_training_learns_point_env():
-    set_random_seed(1)
-    agent = C.make_td3()
-    C.train_batch(agent, 200)
-    assert C.evaluate(agent) > -2.0
+    C.check_batch_training_learns_point_env(C.make_td3)
 
 
 def test_burn_in_actions_until_the_first_policy_update():
@@ -104,27 +97,11 @@ def test_burn_in_actions_until_the_first_policy_update():
 
 
 def test_stop_episode_and_train_stores_the_done_flag():
-    agent = C.make_td3(replay_start_size=10**6)
-    obs = [np.array([x, 0.5], np.float32) for x in (0.1, 0.2, 0.3, 0.4)]
-    agent.act_and_train(obs[0], 0.0)
-    agent.stop_episode_and_train(obs[1], -0.1, done=False)
-    agent.act_and_train(obs[2], 0.0)
-    agent.stop_episode_and_train(obs[3], -0.2, done=True)
-    memory = agent.replay_buffer.memory
-    assert [memory[i][-1]["is_state_terminal"] for i in range(2)] == [False, True]
-    np.testing.assert_array_equal(memory[0][-1]["next_state"], obs[1])
+    C.check_stop_episode_and_train_stores_the_done_flag(C.make_td3)
 
 
 def test_save_load_gives_identical_actions(tmp_path):
-    set_random_seed(0)
-    agent = C.make_td3()
-    C.train(agent, 150)
-    agent.save(tmp_path / "agent")
-    set_random_seed(1)
-    other = C.make_td3()
-    other.load(tmp_path / "agent")
-    obs = [np.array([x, 0.5], np.float32) for x in (-0.9, 0.1, 0.6)]
-    np.testing.assert_array_equal(np.stack(other.batch_act(obs)), np.stack(agent.batch_act(obs)))
+    agent, other = C.check_save_load_gives_identical_actions(C.make_td3, tmp_path / "agent")
     for name, value in C.param_arrays(agent.target_policy).items():
         np.testing.assert_array_equal(C.param_arrays(other.target_policy)[name], value)
 
@@ -151,7 +128,7 @@ def test_bad_inputs():
 
     with pytest.raises(ValueError, match=r"TD3: gamma must be in \[0, 1\], got -0.1"):
         build(gamma=-0.1)
-    with pytest.raises(ValueError, match=r"TD3: policy_update_delay must be an integer >= 1"):
+    with pytest.raises(ValueError, match=r"TD3: policy_update_delay must be a positive int, got 0"):
         build(policy_update_delay=0)
     with pytest.raises(ValueError, match=r"TD3: max_grad_norm must be None or > 0, got -1"):
         build(max_grad_norm=-1)
@@ -174,4 +151,3 @@ def test_max_grad_norm_bounds_the_step():
     norm = np.sqrt(sum(float((g * g).sum()) for g in grads))
     assert norm == pytest.approx(1e-3, rel=1e-3)
     assert any(not np.array_equal(v, before[k]) for k, v in C.param_arrays(agent.q_func1).items())
-

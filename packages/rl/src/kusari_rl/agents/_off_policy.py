@@ -1,13 +1,16 @@
-"""What DDPG, TD3 and SAC share: acting, replay bookkeeping and one optimizer step.
+"""What DDPG, TD3 and SAC share: checks, acting, twin critics and one optimizer step.
 
-The three agents act the same way in one or in a batch of environments, store the same
-transitions in their replay buffer and let a :class:`~kusari_rl.replay_buffer.ReplayUpdater`
-decide when to learn; they differ only in how an action is picked and in ``update``.
+The three agents act the same way in one or in a batch of environments and store their
+transitions as every replay agent does (:class:`~kusari_rl.agents._replay_agent._ReplayAgent`);
+TD3 and SAC also train two Q-functions the same way (:class:`_TwinCriticActorCritic`). They
+differ in how an action is picked, in the critics' target and in the policy's update.
 """
 
 from __future__ import annotations
 
 import abc
+import collections
+import copy
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -15,8 +18,16 @@ from typing import Any
 import numpy
 
 import kusari
+import kusari.functions as F
+from kusari.backends import cuda
 from kusari.optimizer_hooks import GradientClipping
-from kusari_rl.agent import AttributeSavingMixin, BatchAgent
+from kusari_rl.agents._replay_agent import (
+    _check_gamma,
+    _check_positive_int,
+    _ReplayAgent,
+    _to_device,
+)
+from kusari_rl.misc.copy_param import synchronize_parameters
 from kusari_rl.misc.nonfinite import check_finite
 
 
@@ -26,19 +37,9 @@ def _mean_or_nan(values: Iterable[float]) -> float:
     return float(numpy.mean(values)) if values else float("nan")
 
 
-def _check_gamma(owner: str, gamma: float) -> None:
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"{owner}: gamma must be in [0, 1], got {gamma}")
-
-
 def _check_tau(owner: str, tau: float) -> None:
     if not 0.0 < tau <= 1.0:
         raise ValueError(f"{owner}: soft_update_tau must be in (0, 1], got {tau}")
-
-
-def _check_positive_int(owner: str, name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be an integer >= 1, got {value!r}")
 
 
 def _check_max_grad_norm(owner: str, max_grad_norm: float | None) -> None:
@@ -55,13 +56,6 @@ def _check_optimizer(owner: str, name: str, optimizer: Any, link: kusari.Link) -
             f"{owner}: {name} is set up with a {type(target).__name__}, not with the link it "
             "should train"
         )
-
-
-def _to_device(gpu: int | None, *links: kusari.Link) -> None:
-    if gpu is not None and gpu >= 0:
-        device = kusari.get_device(f"@cupy:{gpu}")
-        for link in links:
-            link.to_device(device)
 
 
 def _check_q(owner: str, q: kusari.Variable, batch_size: int) -> None:
@@ -100,48 +94,91 @@ def _minimize(
     optimizer.update()
 
 
-class _OffPolicyActorCritic(AttributeSavingMixin, BatchAgent):
-    """Acting and replay bookkeeping of an off-policy actor-critic agent.
+class _OffPolicyActorCritic(_ReplayAgent):
+    """Set-up and acting of an off-policy actor-critic agent.
 
-    A subclass sets, before calling :meth:`_init_acting`, ``self.policy``, and implements
-    :meth:`_training_actions`, :meth:`_evaluation_actions`, :meth:`_n_policy_updates` and
-    ``update(experiences, errors_out=None)``.
+    A subclass names itself in ``_owner`` (error messages) and ``_loss_label`` (non-finite loss
+    messages), sets ``self.policy`` before calling :meth:`_init_off_policy`, and implements
+    :meth:`_n_policy_updates` and ``update(experiences, errors_out=None)``. The default
+    training and evaluation actions are those of a deterministic policy with an explorer
+    (DDPG, TD3).
     """
 
-    def _init_acting(
+    _owner: str
+    _loss_label: str
+
+    def _init_off_policy(
         self,
+        trained: Sequence[tuple[str, kusari.Link, Any]],
+        *,
         replay_buffer: Any,
+        update_func: Callable[[Any], Any],
+        gamma: float,
+        gpu: int | None,
+        replay_start_size: int,
+        minibatch_size: int,
+        update_interval: int,
+        n_times_update: int,
+        soft_update_tau: float,
         phi: Callable[[Any], Any],
         batch_states: Callable[..., Any],
         burnin_action_func: Callable[[], Any] | None,
         logger: logging.Logger,
+        episodic_update: bool = False,
+        episodic_update_len: int | None = None,
     ) -> None:
-        self.replay_buffer = replay_buffer
+        """Check the common arguments, move the links to ``gpu`` and set up replay and acting.
+
+        ``trained`` holds ``(optimizer argument name, link, optimizer)`` for each trained link;
+        the other arguments are the agents' constructor arguments of the same names.
+
+        Raises:
+            ValueError: If an argument is out of range or an optimizer is not set up with its
+                link.
+        """
+        owner = self._owner
+        _check_gamma(owner, gamma)
+        _check_tau(owner, soft_update_tau)
+        for name, value in (
+            ("minibatch_size", minibatch_size),
+            ("update_interval", update_interval),
+            ("n_times_update", n_times_update),
+        ):
+            _check_positive_int(owner, name, value)
+        for name, link, optimizer in trained:
+            _check_optimizer(owner, name, optimizer, link)
+        _to_device(gpu, *(link for _, link, _ in trained))
+        self.gamma = gamma
+        self.gpu = gpu
+        self.soft_update_tau = soft_update_tau
         self.phi = phi
         self.batch_states = batch_states
         self.burnin_action_func = burnin_action_func
         self.logger = logger
         self.xp = self.policy.xp
-        self.t = 0
-        self.last_state: Any = None
-        self.last_action: Any = None
-        self.batch_last_obs: list[Any] = []
-        self.batch_last_action: list[Any] = []
-
-    @abc.abstractmethod
-    def _training_actions(self, batch_xs: Any) -> list[Any]:
-        """Actions for training (explored or sampled), one per row of ``batch_xs``."""
-
-    @abc.abstractmethod
-    def _evaluation_actions(self, batch_xs: Any) -> list[Any]:
-        """Actions for evaluation, one per row of ``batch_xs``."""
+        self._init_replay(
+            replay_buffer,
+            update_func,
+            minibatch_size=minibatch_size,
+            n_times_update=n_times_update,
+            replay_start_size=replay_start_size,
+            update_interval=update_interval,
+            episodic_update=episodic_update,
+            episodic_update_len=episodic_update_len,
+        )
 
     @abc.abstractmethod
     def _n_policy_updates(self) -> int:
         """The number of policy updates so far (burn-in actions are taken while it is 0)."""
 
-    def _after_step(self) -> None:
-        """Called after every environment step in training (target syncs by step count)."""
+    def _training_actions(self, batch_xs: Any) -> list[Any]:
+        """Training actions, one per row of ``batch_xs``: the policy's, through the explorer."""
+        greedy = cuda.to_cpu(self.policy(batch_xs).sample().array)
+        return [self.explorer.select_action(self.t, lambda a=a: a) for a in greedy]
+
+    def _evaluation_actions(self, batch_xs: Any) -> list[Any]:
+        """Evaluation actions, one per row of ``batch_xs``: the policy's."""
+        return list(cuda.to_cpu(self.policy(batch_xs).sample().array))
 
     def _actions(self, batch_obs: Sequence[Any], training: bool) -> list[Any]:
         with kusari.no_backprop_mode(), kusari.using_config("train", False):
@@ -153,36 +190,15 @@ class _OffPolicyActorCritic(AttributeSavingMixin, BatchAgent):
     def _burning_in(self) -> bool:
         return self.burnin_action_func is not None and self._n_policy_updates() == 0
 
-    # -- one environment ------------------------------------------------------------------------
-    def act_and_train(self, obs: Any, reward: float) -> Any:
-        """Pick a training action and store the transition that ``obs`` and ``reward`` end.
-
-        Args:
-            obs: The current observation.
-            reward: The reward for the previous action (ignored at an episode's first step).
-
-        Returns:
-            The action, an array of shape ``(A,)`` (or what ``burnin_action_func`` returns).
-        """
+    def _select_training_action(self, obs: Any) -> Any:
         if self._burning_in():
-            action = self.burnin_action_func()
-        else:
-            action = self._actions([obs], training=True)[0]
-        self.t += 1
-        if self.last_state is not None:
-            self.replay_buffer.append(
-                state=self.last_state,
-                action=self.last_action,
-                reward=reward,
-                next_state=obs,
-                next_action=action,
-                is_state_terminal=False,
-            )
-        self.last_state = obs
-        self.last_action = action
-        self._after_step()
-        self.replay_updater.update_if_necessary(self.t)
-        return action
+            return self.burnin_action_func()
+        return self._actions([obs], training=True)[0]
+
+    def _select_training_actions(self, batch_obs: Sequence[Any]) -> list[Any]:
+        if self._burning_in():
+            return [self.burnin_action_func() for _ in range(len(batch_obs))]
+        return self._actions(batch_obs, training=True)
 
     def act(self, obs: Any) -> Any:
         """Pick an evaluation action for ``obs`` (no exploration, no learning).
@@ -192,57 +208,6 @@ class _OffPolicyActorCritic(AttributeSavingMixin, BatchAgent):
         """
         return self._actions([obs], training=False)[0]
 
-    def stop_episode_and_train(self, state: Any, reward: float, done: bool = False) -> None:
-        """Store the last transition of the episode and end it.
-
-        Args:
-            state: The observation the episode ended in.
-            reward: The reward for the last action.
-            done: Whether ``state`` is terminal (gymnasium's ``terminated``); ``False`` for a
-                truncated episode, whose target then bootstraps from ``state``.
-
-        Raises:
-            RuntimeError: If no training action was taken in this episode.
-        """
-        if self.last_state is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.stop_episode_and_train: no action was taken in this "
-                "episode; call act_and_train first"
-            )
-        self.replay_buffer.append(
-            state=self.last_state,
-            action=self.last_action,
-            reward=reward,
-            next_state=state,
-            next_action=self.last_action,
-            is_state_terminal=bool(done),
-        )
-        self.stop_episode()
-
-    def stop_episode(self) -> None:
-        """End the current episode: forget the last state and close it in the replay buffer."""
-        self.last_state = None
-        self.last_action = None
-        self.replay_buffer.stop_current_episode()
-
-    # -- a batch of environments ----------------------------------------------------------------
-    def batch_act_and_train(self, batch_obs: Sequence[Any]) -> list[Any]:
-        """Pick one training action per environment and remember them for the next observe.
-
-        Args:
-            batch_obs: One observation per environment.
-
-        Returns:
-            One action per environment.
-        """
-        if self._burning_in():
-            batch_action = [self.burnin_action_func() for _ in range(len(batch_obs))]
-        else:
-            batch_action = self._actions(batch_obs, training=True)
-        self.batch_last_obs = list(batch_obs)
-        self.batch_last_action = list(batch_action)
-        return batch_action
-
     def batch_act(self, batch_obs: Sequence[Any]) -> list[Any]:
         """Pick one evaluation action per environment.
 
@@ -251,60 +216,121 @@ class _OffPolicyActorCritic(AttributeSavingMixin, BatchAgent):
         """
         return self._actions(batch_obs, training=False)
 
-    def batch_observe_and_train(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Store one transition per environment and update when the schedule says so.
+    def stop_episode(self) -> None:
+        """End the current episode: forget the last state and close it in the replay buffer."""
+        self._end_episode()
 
-        Args:
-            batch_obs: The observation each environment returned.
-            batch_reward: The reward each environment returned.
-            batch_done: Whether each observation is terminal (gymnasium's ``terminated``).
-            batch_reset: Whether each environment's episode was cut although not terminal
-                (gymnasium's ``truncated``); its target bootstraps from the observation.
+
+class _TwinCriticActorCritic(_OffPolicyActorCritic):
+    """Two Q-functions trained towards one target, with soft target copies (TD3, SAC).
+
+    Fujimoto et al. 2018's clipped double Q. A subclass calls :meth:`_init_twin_critics` and
+    implements :meth:`_compute_target_q`; it may override :meth:`_critic_loss`.
+    """
+
+    def _init_twin_critics(
+        self,
+        links: tuple[kusari.Link, kusari.Link, kusari.Link],
+        link_optimizers: tuple[Any, Any, Any],
+        max_grad_norm: float | None,
+        **off_policy_args: Any,
+    ) -> None:
+        """Check and store the networks and optimizers, copy the targets, start the records.
+
+        ``links`` are the policy and the two Q-functions, ``link_optimizers`` their
+        optimizers; ``off_policy_args`` go to :meth:`_init_off_policy`.
 
         Raises:
-            RuntimeError: If no :meth:`batch_act_and_train` came first.
-            ValueError: If the sequences' lengths differ from the number of environments.
+            ValueError: If an argument is out of range or an optimizer is not set up with its
+                link.
         """
-        n = len(self.batch_last_obs)
-        if n == 0:
-            raise RuntimeError(
-                f"{type(self).__name__}.batch_observe_and_train: call batch_act_and_train first"
-            )
-        lengths = (len(batch_obs), len(batch_reward), len(batch_done), len(batch_reset))
-        if any(length != n for length in lengths):
-            raise ValueError(
-                f"{type(self).__name__}.batch_observe_and_train: expected {n} environments, got "
-                f"batch_obs, batch_reward, batch_done, batch_reset of lengths {lengths}"
-            )
-        for i in range(n):
-            self.t += 1
-            if self.batch_last_obs[i] is not None:
-                self.replay_buffer.append(
-                    state=self.batch_last_obs[i],
-                    action=self.batch_last_action[i],
-                    reward=batch_reward[i],
-                    next_state=batch_obs[i],
-                    next_action=None,
-                    is_state_terminal=bool(batch_done[i]),
-                    env_id=i,
-                )
-                if batch_reset[i] or batch_done[i]:
-                    self.batch_last_obs[i] = None
-                    self.replay_buffer.stop_current_episode(env_id=i)
-            self._after_step()
-            self.replay_updater.update_if_necessary(self.t)
+        _check_max_grad_norm(self._owner, max_grad_norm)
+        policy, q_func1, q_func2 = links
+        policy_optimizer, q_func1_optimizer, q_func2_optimizer = link_optimizers
+        self.policy = policy
+        self.q_func1 = q_func1
+        self.q_func2 = q_func2
+        self._init_off_policy(
+            (
+                ("policy_optimizer", policy, policy_optimizer),
+                ("q_func1_optimizer", q_func1, q_func1_optimizer),
+                ("q_func2_optimizer", q_func2, q_func2_optimizer),
+            ),
+            **off_policy_args,
+        )
+        self.max_grad_norm = max_grad_norm
+        self.policy_optimizer = policy_optimizer
+        self.q_func1_optimizer = q_func1_optimizer
+        self.q_func2_optimizer = q_func2_optimizer
+        self.target_q_func1 = copy.deepcopy(q_func1)
+        self.target_q_func2 = copy.deepcopy(q_func2)
+        self.q1_record: collections.deque = collections.deque(maxlen=1000)
+        self.q2_record: collections.deque = collections.deque(maxlen=1000)
+        self.q_func1_loss_record: collections.deque = collections.deque(maxlen=100)
+        self.q_func2_loss_record: collections.deque = collections.deque(maxlen=100)
 
-    def batch_observe(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Observe evaluation outcomes: nothing to do (the networks keep no state)."""
+    @abc.abstractmethod
+    def _compute_target_q(self, batch: dict[str, Any]) -> Any:
+        """The critics' targets ``(B,)`` for ``batch`` (called without backprop)."""
+
+    def _target_q_values(self, next_state: Any, next_actions: Any) -> tuple[Any, Any]:
+        """Both target Q-functions at ``(next_state, next_actions)``, as arrays."""
+        return (
+            self.target_q_func1(next_state, next_actions).array,
+            self.target_q_func2(next_state, next_actions).array,
+        )
+
+    def _critic_loss(self, predict_q: kusari.Variable, target_q: Any) -> kusari.Variable:
+        """A critic's loss: the mean squared error of its predictions."""
+        return F.mean_squared_error(predict_q, target_q)
+
+    def update_q_func(self, batch: dict[str, Any]) -> None:
+        """One step of each Q-function towards the agent's target.
+
+        Args:
+            batch: The output of :func:`~kusari_rl.replay_buffer.batch_experiences`.
+
+        Raises:
+            NonFiniteError: If a loss is NaN or infinite.
+        """
+        batch_size = batch["reward"].shape[0]
+        with kusari.no_backprop_mode(), kusari.using_config("train", False):
+            target_q = self._compute_target_q(batch)
+        state, action = batch["state"], batch["action"]
+        predict_q1 = self.q_func1(state, action)
+        _check_q(self._owner, predict_q1, batch_size)
+        predict_q2 = self.q_func2(state, action)
+        _check_q(self._owner, predict_q2, batch_size)
+        loss1 = self._critic_loss(predict_q1, target_q.reshape(predict_q1.shape))
+        loss2 = self._critic_loss(predict_q2, target_q.reshape(predict_q2.shape))
+
+        n = self.q_func1_optimizer.t + 1
+        label = self._loss_label
+        _minimize(
+            self.q_func1_optimizer, loss1, f"{label} q_func1 loss at update {n}", self.max_grad_norm
+        )
+        _minimize(
+            self.q_func2_optimizer, loss2, f"{label} q_func2 loss at update {n}", self.max_grad_norm
+        )
+        self.q1_record.extend(cuda.to_cpu(predict_q1.array).ravel().tolist())
+        self.q2_record.extend(cuda.to_cpu(predict_q2.array).ravel().tolist())
+        self.q_func1_loss_record.append(float(loss1.array))
+        self.q_func2_loss_record.append(float(loss2.array))
+
+    def sync_target_network(self) -> None:
+        """Move each target Q-function towards its Q-function by ``soft_update_tau``."""
+        tau = self.soft_update_tau
+        synchronize_parameters(self.q_func1, self.target_q_func1, method="soft", tau=tau)
+        synchronize_parameters(self.q_func2, self.target_q_func2, method="soft", tau=tau)
+
+    def _n_policy_updates(self) -> int:
+        return self.policy_optimizer.t
+
+    def _critic_statistics(self) -> list[tuple[str, float]]:
+        """The critics' statistics: mean predictions (last 1000) and losses (last 100)."""
+        return [
+            ("average_q1", _mean_or_nan(self.q1_record)),
+            ("average_q2", _mean_or_nan(self.q2_record)),
+            ("average_q_func1_loss", _mean_or_nan(self.q_func1_loss_record)),
+            ("average_q_func2_loss", _mean_or_nan(self.q_func2_loss_record)),
+        ]

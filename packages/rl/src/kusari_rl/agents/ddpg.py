@@ -9,24 +9,11 @@ from typing import Any
 
 import kusari
 import kusari.functions as F
-from kusari.backends import cuda
-from kusari_rl.agents._off_policy import (
-    _check_gamma,
-    _check_optimizer,
-    _check_positive_int,
-    _check_q,
-    _check_tau,
-    _minimize,
-    _OffPolicyActorCritic,
-    _to_device,
-)
+from kusari_rl.agents._off_policy import _check_q, _minimize, _OffPolicyActorCritic
+from kusari_rl.agents._replay_agent import _check_positive_int
 from kusari_rl.misc.batch_states import batch_states as _default_batch_states
 from kusari_rl.misc.copy_param import synchronize_parameters
-from kusari_rl.replay_buffer import (
-    AbstractEpisodicReplayBuffer,
-    ReplayUpdater,
-    batch_experiences,
-)
+from kusari_rl.replay_buffer import AbstractEpisodicReplayBuffer
 
 __all__ = ["DDPG", "DDPGModel", "compute_ddpg_target"]
 
@@ -120,6 +107,8 @@ class DDPG(_OffPolicyActorCritic):
             link.
     """
 
+    _owner = "DDPG"
+    _loss_label = "DDPG"
     saved_attributes = ("model", "target_model", "actor_optimizer", "critic_optimizer")
 
     def __init__(
@@ -147,7 +136,7 @@ class DDPG(_OffPolicyActorCritic):
         batch_states: Callable[..., Any] = _default_batch_states,
         burnin_action_func: Callable[[], Any] | None = None,
     ) -> None:
-        owner = "DDPG"
+        owner = self._owner
         if not all(
             isinstance(getattr(model, name, None), kusari.Link) for name in ("policy", "q_function")
         ):
@@ -155,12 +144,7 @@ class DDPG(_OffPolicyActorCritic):
                 f"{owner}: model must be a DDPGModel (a Chain with 'policy' and 'q_function'), "
                 f"got {type(model).__name__}"
             )
-        _check_gamma(owner, gamma)
-        _check_tau(owner, soft_update_tau)
-        _check_positive_int(owner, "minibatch_size", minibatch_size)
-        _check_positive_int(owner, "update_interval", update_interval)
         _check_positive_int(owner, "target_update_interval", target_update_interval)
-        _check_positive_int(owner, "n_times_update", n_times_update)
         if target_update_method not in ("hard", "soft"):
             raise ValueError(
                 f"{owner}: target_update_method must be 'hard' or 'soft', got "
@@ -171,33 +155,37 @@ class DDPG(_OffPolicyActorCritic):
                 f"{owner}: episodic_update needs an episodic replay buffer (e.g. "
                 f"EpisodicReplayBuffer), got {type(replay_buffer).__name__}"
             )
-        _check_optimizer(owner, "actor_optimizer", actor_optimizer, model["policy"])
-        _check_optimizer(owner, "critic_optimizer", critic_optimizer, model["q_function"])
         self.model = model
-        _to_device(gpu, model)
         self.policy = model["policy"]
         self.q_function = model["q_function"]
-        self.gamma = gamma
+        self._init_off_policy(
+            (
+                ("actor_optimizer", self.policy, actor_optimizer),
+                ("critic_optimizer", self.q_function, critic_optimizer),
+            ),
+            replay_buffer=replay_buffer,
+            update_func=self.update_from_episodes if episodic_update else self.update,
+            gamma=gamma,
+            gpu=gpu,
+            replay_start_size=replay_start_size,
+            minibatch_size=minibatch_size,
+            update_interval=update_interval,
+            n_times_update=n_times_update,
+            soft_update_tau=soft_update_tau,
+            phi=phi,
+            batch_states=batch_states,
+            burnin_action_func=burnin_action_func,
+            logger=logger,
+            episodic_update=episodic_update,
+            episodic_update_len=episodic_update_len,
+        )
         self.explorer = explorer
-        self.gpu = gpu
         self.target_update_interval = target_update_interval
         self.target_update_method = target_update_method
-        self.soft_update_tau = soft_update_tau
         self.average_q_decay = average_q_decay
         self.average_loss_decay = average_loss_decay
         self.actor_optimizer = actor_optimizer
         self.critic_optimizer = critic_optimizer
-        self.replay_updater = ReplayUpdater(
-            replay_buffer=replay_buffer,
-            update_func=self.update_from_episodes if episodic_update else self.update,
-            batchsize=minibatch_size,
-            episodic_update=episodic_update,
-            n_times_update=n_times_update,
-            replay_start_size=replay_start_size,
-            update_interval=update_interval,
-            episodic_update_len=episodic_update_len,
-        )
-        self._init_acting(replay_buffer, phi, batch_states, burnin_action_func, logger)
 
         self.target_model = copy.deepcopy(model)
         self.target_policy = self.target_model["policy"]
@@ -268,9 +256,7 @@ class DDPG(_OffPolicyActorCritic):
         Raises:
             NonFiniteError: If a loss is NaN or infinite.
         """
-        batch = batch_experiences(
-            experiences, self.xp, self.phi, self.gamma, batch_states=self.batch_states
-        )
+        batch = self._batch_experiences(experiences)
         n = self.critic_optimizer.t + 1
         _minimize(self.critic_optimizer, self.compute_critic_loss(batch), self._what("critic", n))
         _minimize(self.actor_optimizer, self.compute_actor_loss(batch), self._what("actor", n))
@@ -294,13 +280,7 @@ class DDPG(_OffPolicyActorCritic):
         episodes = sorted(episodes, key=len, reverse=True)
         max_len = len(episodes[0])
         batches = [
-            batch_experiences(
-                [[ep[i]] for ep in episodes if len(ep) > i],
-                self.xp,
-                self.phi,
-                self.gamma,
-                batch_states=self.batch_states,
-            )
+            self._batch_experiences([[ep[i]] for ep in episodes if len(ep) > i])
             for i in range(max_len)
         ]
         n = self.critic_optimizer.t + 1
@@ -319,13 +299,6 @@ class DDPG(_OffPolicyActorCritic):
 
     def _n_policy_updates(self) -> int:
         return self.actor_optimizer.t
-
-    def _training_actions(self, batch_xs: Any) -> list[Any]:
-        greedy = cuda.to_cpu(self.policy(batch_xs).sample().array)
-        return [self.explorer.select_action(self.t, lambda a=a: a) for a in greedy]
-
-    def _evaluation_actions(self, batch_xs: Any) -> list[Any]:
-        return list(cuda.to_cpu(self.policy(batch_xs).sample().array))
 
     def get_statistics(self) -> list[tuple[str, Any]]:
         """Return the statistics as ``(name, value)`` pairs.

@@ -24,10 +24,15 @@ import kusari
 import kusari.functions as F
 from kusari.backends import cuda
 from kusari.variable import Variable
-from kusari_rl import agent, misc
+from kusari_rl import misc
 from kusari_rl.action_value import DiscreteActionValue, DistributionalDiscreteActionValue
+from kusari_rl.agents._replay_agent import (
+    _check_gamma,
+    _check_positive_int,
+    _ReplayAgent,
+    _to_device,
+)
 from kusari_rl.misc.copy_param import synchronize_parameters
-from kusari_rl.replay_buffer import ReplayUpdater, batch_experiences
 
 __all__ = ["DQN", "compute_q_target", "compute_value_loss", "compute_weighted_value_loss"]
 
@@ -161,12 +166,7 @@ def _greedy_actions_and_max(action_value: Any) -> tuple[Any, Any]:
     return cuda.to_cpu(action_value.greedy_actions.array), action_value.max.array
 
 
-def _check_positive_int(owner: str, name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-
-
-class DQN(agent.AttributeSavingMixin, agent.BatchAgent):
+class DQN(_ReplayAgent):
     """Deep Q-Network (Mnih et al. 2015).
 
     Args:
@@ -245,8 +245,7 @@ class DQN(agent.AttributeSavingMixin, agent.BatchAgent):
         name = type(self).__name__
         if recurrent:
             raise NotImplementedError(f"{name}: recurrent=True is not supported yet")
-        if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"{name}: gamma must be in [0, 1], got {gamma}")
+        _check_gamma(name, gamma)
         for arg, value in (
             ("minibatch_size", minibatch_size),
             ("update_interval", update_interval),
@@ -293,10 +292,8 @@ class DQN(agent.AttributeSavingMixin, agent.BatchAgent):
 
         self.model = q_function
         self.q_function = q_function
-        if gpu is not None and gpu >= 0:
-            self.model.to_device(kusari.get_device(f"@cupy:{gpu}"))
+        _to_device(gpu, self.model)
         self.xp = self.model.xp
-        self.replay_buffer = replay_buffer
         self.optimizer = optimizer
         self.gamma = gamma
         self.explorer = explorer
@@ -311,22 +308,15 @@ class DQN(agent.AttributeSavingMixin, agent.BatchAgent):
         self.logger = logger
         self.batch_states = batch_states
         self.recurrent = recurrent
-        self.replay_updater = ReplayUpdater(
-            replay_buffer=replay_buffer,
-            update_func=self.update,
-            batchsize=minibatch_size,
-            episodic_update=False,
+        self._init_replay(
+            replay_buffer,
+            self.update,
+            minibatch_size=minibatch_size,
             n_times_update=n_times_update,
             replay_start_size=replay_start_size,
             update_interval=update_interval,
             episodic_update_len=episodic_update_len,
         )
-
-        self.t = 0
-        self.last_state: Any = None
-        self.last_action: Any = None
-        self.batch_last_obs: list[Any] = []
-        self.batch_last_action: list[Any] = []
         self.target_model: kusari.Link | None = None
         self.sync_target_network()
         self.target_q_function = self.target_model
@@ -367,13 +357,7 @@ class DQN(agent.AttributeSavingMixin, agent.BatchAgent):
             NonFiniteError: If the loss is NaN or infinite (nothing is updated).
         """
         has_weight = "weight" in experiences[0][0]
-        exp_batch = batch_experiences(
-            experiences,
-            xp=self.xp,
-            phi=self.phi,
-            gamma=self.gamma,
-            batch_states=self.batch_states,
-        )
+        exp_batch = self._batch_experiences(experiences)
         if has_weight:
             exp_batch["weights"] = self.xp.asarray(
                 [elem[0]["weight"] for elem in experiences], dtype=self.xp.float32
@@ -440,64 +424,23 @@ class DQN(agent.AttributeSavingMixin, agent.BatchAgent):
         """The greedy action for ``obs`` (no exploration, no learning)."""
         return self._greedy([obs])[1][0]
 
-    def act_and_train(self, obs: Any, reward: float) -> Any:
-        """Choose an exploratory action, store the last transition and update if it is time.
-
-        Args:
-            obs: The current observation.
-            reward: The reward of the previous action (ignored at an episode's first step).
-
-        Returns:
-            The action.
-        """
+    def _select_training_action(self, obs: Any) -> Any:
         action_value, actions, _ = self._greedy([obs])
         greedy_action = actions[0]
-        action = self.explorer.select_action(
-            self.t, lambda: greedy_action, action_value=action_value
-        )
-        self.t += 1
+        return self.explorer.select_action(self.t, lambda: greedy_action, action_value=action_value)
+
+    def _select_training_actions(self, batch_obs: Sequence[Any]) -> list[Any]:
+        action_value, actions, _ = self._greedy(batch_obs)
+        return [
+            self.explorer.select_action(
+                self.t, _Constant(actions[i]), action_value=action_value[i : i + 1]
+            )
+            for i in range(len(batch_obs))
+        ]
+
+    def _after_step(self) -> None:
         if self.t % self.target_update_interval == 0:
             self.sync_target_network()
-        if self.last_state is not None:
-            self.replay_buffer.append(
-                state=self.last_state,
-                action=self.last_action,
-                reward=reward,
-                next_state=obs,
-                is_state_terminal=False,
-            )
-        self.last_state = obs
-        self.last_action = action
-        self.replay_updater.update_if_necessary(self.t)
-        return action
-
-    def stop_episode_and_train(self, state: Any, reward: float, done: bool = False) -> None:
-        """Store the episode's last transition and end the episode.
-
-        Args:
-            state: The last observation.
-            reward: The reward of the last action.
-            done: Whether ``state`` is terminal (gymnasium's ``terminated``); ``False`` for a
-                truncated episode, whose last state is bootstrapped.
-
-        Raises:
-            RuntimeError: If no action was taken in this episode.
-        """
-        if self.last_state is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.stop_episode_and_train: no act_and_train call in this "
-                "episode"
-            )
-        self.replay_buffer.append(
-            state=self.last_state,
-            action=self.last_action,
-            reward=reward,
-            next_state=state,
-            is_state_terminal=bool(done),
-        )
-        self.last_state = None
-        self.last_action = None
-        self.replay_buffer.stop_current_episode()
 
     def stop_episode(self) -> None:
         """End an evaluation episode (nothing to reset for feed-forward models)."""
@@ -505,70 +448,6 @@ class DQN(agent.AttributeSavingMixin, agent.BatchAgent):
     def batch_act(self, batch_obs: Sequence[Any]) -> Any:
         """Greedy actions ``(B,)`` for a batch of observations."""
         return self._greedy(batch_obs)[1]
-
-    def batch_act_and_train(self, batch_obs: Sequence[Any]) -> list[Any]:
-        """Exploratory actions for a batch of environments (remembered for the next observe)."""
-        action_value, actions, _ = self._greedy(batch_obs)
-        batch_action = [
-            self.explorer.select_action(
-                self.t, _Constant(actions[i]), action_value=action_value[i : i + 1]
-            )
-            for i in range(len(batch_obs))
-        ]
-        self.batch_last_obs = list(batch_obs)
-        self.batch_last_action = list(batch_action)
-        return batch_action
-
-    def batch_observe_and_train(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Store one transition per environment and update when it is time.
-
-        Each environment counts as one step. An environment whose episode ended (``done``:
-        terminated, ``reset``: truncated) closes its episode in the replay buffer.
-
-        Raises:
-            ValueError: If the batch sizes differ from the last ``batch_act_and_train``.
-        """
-        n = len(self.batch_last_obs)
-        sizes = {len(batch_obs), len(batch_reward), len(batch_done), len(batch_reset)}
-        if sizes != {n}:
-            raise ValueError(
-                f"{type(self).__name__}.batch_observe_and_train: expected {n} observations, "
-                f"rewards, dones and resets (the last batch_act_and_train), got "
-                f"{len(batch_obs)}, {len(batch_reward)}, {len(batch_done)}, {len(batch_reset)}"
-            )
-        for i in range(n):
-            self.t += 1
-            if self.t % self.target_update_interval == 0:
-                self.sync_target_network()
-            if self.batch_last_obs[i] is not None:
-                self.replay_buffer.append(
-                    state=self.batch_last_obs[i],
-                    action=self.batch_last_action[i],
-                    reward=batch_reward[i],
-                    next_state=batch_obs[i],
-                    is_state_terminal=bool(batch_done[i]),
-                    env_id=i,
-                )
-                if batch_done[i] or batch_reset[i]:
-                    self.batch_last_obs[i] = None
-                    self.batch_last_action[i] = None
-                    self.replay_buffer.stop_current_episode(env_id=i)
-            self.replay_updater.update_if_necessary(self.t)
-
-    def batch_observe(
-        self,
-        batch_obs: Sequence[Any],
-        batch_reward: Sequence[float],
-        batch_done: Sequence[bool],
-        batch_reset: Sequence[bool],
-    ) -> None:
-        """Nothing to observe in evaluation for feed-forward models."""
 
     # -- statistics -------------------------------------------------------------------------------
     def get_statistics(self) -> list[tuple[str, Any]]:

@@ -20,7 +20,8 @@ from kusari import backend
 from kusari.backends import cuda
 from kusari.variable import Variable
 from kusari_rl.action_value import QuantileDiscreteActionValue
-from kusari_rl.agents.dqn import DQN, _check_positive_int
+from kusari_rl.agents._replay_agent import _check_positive_int
+from kusari_rl.agents.dqn import DQN
 
 __all__ = [
     "IQN",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import copy
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,21 +14,13 @@ import kusari.functions as F
 from kusari import backend, optimizers
 from kusari.backends import cuda
 from kusari_rl.agents._off_policy import (
-    _check_gamma,
-    _check_max_grad_norm,
-    _check_optimizer,
-    _check_positive_int,
-    _check_q,
-    _check_tau,
     _flat_q,
     _mean_or_nan,
     _minimize,
-    _OffPolicyActorCritic,
-    _to_device,
+    _TwinCriticActorCritic,
 )
+from kusari_rl.agents._replay_agent import _to_device
 from kusari_rl.misc.batch_states import batch_states as _default_batch_states
-from kusari_rl.misc.copy_param import synchronize_parameters
-from kusari_rl.replay_buffer import ReplayUpdater, batch_experiences
 
 __all__ = [
     "SoftActorCritic",
@@ -156,7 +147,7 @@ class TemperatureHolder(kusari.Link):
         return F.exp(self.log_temperature)
 
 
-class SoftActorCritic(_OffPolicyActorCritic):
+class SoftActorCritic(_TwinCriticActorCritic):
     """Soft Actor-Critic: a stochastic policy trained to maximize return plus entropy.
 
     Haarnoja et al., "Soft Actor-Critic Algorithms and Applications", 2018 (arXiv:1812.05905):
@@ -203,6 +194,8 @@ class SoftActorCritic(_OffPolicyActorCritic):
             link.
     """
 
+    _owner = "SoftActorCritic"
+    _loss_label = "SAC"
     saved_attributes = (
         "policy",
         "q_func1",
@@ -241,41 +234,28 @@ class SoftActorCritic(_OffPolicyActorCritic):
         temperature_optimizer: Any = None,
         act_deterministically: bool = True,
     ) -> None:
-        owner = "SoftActorCritic"
-        _check_gamma(owner, gamma)
-        _check_tau(owner, soft_update_tau)
-        _check_max_grad_norm(owner, max_grad_norm)
-        _check_positive_int(owner, "minibatch_size", minibatch_size)
-        _check_positive_int(owner, "update_interval", update_interval)
         if not initial_temperature > 0:
-            raise ValueError(f"{owner}: initial_temperature must be > 0, got {initial_temperature}")
-        for name, opt, link in (
-            ("policy_optimizer", policy_optimizer, policy),
-            ("q_func1_optimizer", q_func1_optimizer, q_func1),
-            ("q_func2_optimizer", q_func2_optimizer, q_func2),
-        ):
-            _check_optimizer(owner, name, opt, link)
-        self.policy = policy
-        self.q_func1 = q_func1
-        self.q_func2 = q_func2
-        _to_device(gpu, policy, q_func1, q_func2)
-        self.gamma = gamma
-        self.gpu = gpu
-        self.soft_update_tau = soft_update_tau
-        self.max_grad_norm = max_grad_norm
-        self.policy_optimizer = policy_optimizer
-        self.q_func1_optimizer = q_func1_optimizer
-        self.q_func2_optimizer = q_func2_optimizer
-        self.replay_updater = ReplayUpdater(
+            raise ValueError(
+                f"SoftActorCritic: initial_temperature must be > 0, got {initial_temperature}"
+            )
+        self._init_twin_critics(
+            (policy, q_func1, q_func2),
+            (policy_optimizer, q_func1_optimizer, q_func2_optimizer),
+            max_grad_norm,
             replay_buffer=replay_buffer,
             update_func=self.update,
-            batchsize=minibatch_size,
-            episodic_update=False,
-            n_times_update=1,
+            gamma=gamma,
+            gpu=gpu,
             replay_start_size=replay_start_size,
+            minibatch_size=minibatch_size,
             update_interval=update_interval,
+            n_times_update=1,
+            soft_update_tau=soft_update_tau,
+            phi=phi,
+            batch_states=batch_states,
+            burnin_action_func=burnin_action_func,
+            logger=logger,
         )
-        self._init_acting(replay_buffer, phi, batch_states, burnin_action_func, logger)
         self.initial_temperature = initial_temperature
         self.entropy_target = entropy_target
         if entropy_target is not None:
@@ -289,15 +269,7 @@ class SoftActorCritic(_OffPolicyActorCritic):
             self.temperature_holder = None
             self.temperature_optimizer = None
         self.act_deterministically = act_deterministically
-
-        self.target_q_func1 = copy.deepcopy(q_func1)
-        self.target_q_func2 = copy.deepcopy(q_func2)
-
-        self.q1_record: collections.deque = collections.deque(maxlen=1000)
-        self.q2_record: collections.deque = collections.deque(maxlen=1000)
         self.entropy_record: collections.deque = collections.deque(maxlen=1000)
-        self.q_func1_loss_record: collections.deque = collections.deque(maxlen=100)
-        self.q_func2_loss_record: collections.deque = collections.deque(maxlen=100)
 
     @property
     def temperature(self) -> float:
@@ -306,55 +278,24 @@ class SoftActorCritic(_OffPolicyActorCritic):
             return float(self.initial_temperature)
         return float(numpy.exp(float(self.temperature_holder.log_temperature.array)))
 
-    def sync_target_network(self) -> None:
-        """Move each target Q-function towards its Q-function by ``soft_update_tau``."""
-        synchronize_parameters(
-            self.q_func1, self.target_q_func1, method="soft", tau=self.soft_update_tau
-        )
-        synchronize_parameters(
-            self.q_func2, self.target_q_func2, method="soft", tau=self.soft_update_tau
-        )
-
-    def update_q_func(self, batch: dict[str, Any]) -> None:
-        """One step of each Q-function towards the soft Bellman target.
-
-        Args:
-            batch: The output of :func:`~kusari_rl.replay_buffer.batch_experiences`.
-        """
-        batch_size = batch["reward"].shape[0]
+    def _compute_target_q(self, batch: dict[str, Any]) -> Any:
+        """The soft Bellman target (:func:`compute_sac_target`) at actions sampled now."""
         next_state = batch["next_state"]
-        with kusari.no_backprop_mode(), kusari.using_config("train", False):
-            next_actions, next_log_prob = self.policy(next_state).sample_with_log_prob()
-            next_q1 = self.target_q_func1(next_state, next_actions)
-            next_q2 = self.target_q_func2(next_state, next_actions)
-            target_q = compute_sac_target(
-                batch["reward"],
-                batch["discount"],
-                batch["is_state_terminal"],
-                next_q1.array,
-                next_q2.array,
-                next_log_prob.array,
-                self.temperature,
-            )
-        state, action = batch["state"], batch["action"]
-        predict_q1 = self.q_func1(state, action)
-        _check_q("SoftActorCritic", predict_q1, batch_size)
-        predict_q2 = self.q_func2(state, action)
-        _check_q("SoftActorCritic", predict_q2, batch_size)
-        loss1 = 0.5 * F.mean_squared_error(predict_q1, target_q.reshape(predict_q1.shape))
-        loss2 = 0.5 * F.mean_squared_error(predict_q2, target_q.reshape(predict_q2.shape))
+        next_actions, next_log_prob = self.policy(next_state).sample_with_log_prob()
+        next_q1, next_q2 = self._target_q_values(next_state, next_actions)
+        return compute_sac_target(
+            batch["reward"],
+            batch["discount"],
+            batch["is_state_terminal"],
+            next_q1,
+            next_q2,
+            next_log_prob.array,
+            self.temperature,
+        )
 
-        n = self.q_func1_optimizer.t + 1
-        _minimize(
-            self.q_func1_optimizer, loss1, f"SAC q_func1 loss at update {n}", self.max_grad_norm
-        )
-        _minimize(
-            self.q_func2_optimizer, loss2, f"SAC q_func2 loss at update {n}", self.max_grad_norm
-        )
-        self.q1_record.extend(cuda.to_cpu(predict_q1.array).ravel().tolist())
-        self.q2_record.extend(cuda.to_cpu(predict_q2.array).ravel().tolist())
-        self.q_func1_loss_record.append(float(loss1.array))
-        self.q_func2_loss_record.append(float(loss2.array))
+    def _critic_loss(self, predict_q: kusari.Variable, target_q: Any) -> kusari.Variable:
+        """Half the mean squared error (the soft Q objective ``J_Q``)."""
+        return 0.5 * F.mean_squared_error(predict_q, target_q)
 
     def update_policy_and_temperature(self, batch: dict[str, Any]) -> None:
         """One step of the policy on :func:`compute_sac_policy_loss`, then of the temperature.
@@ -398,15 +339,10 @@ class SoftActorCritic(_OffPolicyActorCritic):
         Raises:
             NonFiniteError: If a loss is NaN or infinite.
         """
-        batch = batch_experiences(
-            experiences, self.xp, self.phi, self.gamma, batch_states=self.batch_states
-        )
+        batch = self._batch_experiences(experiences)
         self.update_q_func(batch)
         self.update_policy_and_temperature(batch)
         self.sync_target_network()
-
-    def _n_policy_updates(self) -> int:
-        return self.policy_optimizer.t
 
     def _training_actions(self, batch_xs: Any) -> list[Any]:
         return list(cuda.to_cpu(self.policy(batch_xs).sample().array))
@@ -424,10 +360,7 @@ class SoftActorCritic(_OffPolicyActorCritic):
         ``n_updates`` counts the policy steps; ``temperature`` is the current ``alpha``.
         """
         return [
-            ("average_q1", _mean_or_nan(self.q1_record)),
-            ("average_q2", _mean_or_nan(self.q2_record)),
-            ("average_q_func1_loss", _mean_or_nan(self.q_func1_loss_record)),
-            ("average_q_func2_loss", _mean_or_nan(self.q_func2_loss_record)),
+            *self._critic_statistics(),
             ("n_updates", int(self.policy_optimizer.t)),
             ("average_entropy", _mean_or_nan(self.entropy_record)),
             ("temperature", self.temperature),

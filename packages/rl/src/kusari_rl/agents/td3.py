@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import copy
 import logging
 from collections.abc import Callable
@@ -11,22 +10,10 @@ from typing import Any
 import kusari
 import kusari.functions as F
 from kusari import backend
-from kusari.backends import cuda
-from kusari_rl.agents._off_policy import (
-    _check_gamma,
-    _check_max_grad_norm,
-    _check_optimizer,
-    _check_positive_int,
-    _check_q,
-    _check_tau,
-    _mean_or_nan,
-    _minimize,
-    _OffPolicyActorCritic,
-    _to_device,
-)
+from kusari_rl.agents._off_policy import _minimize, _TwinCriticActorCritic
+from kusari_rl.agents._replay_agent import _check_positive_int
 from kusari_rl.misc.batch_states import batch_states as _default_batch_states
 from kusari_rl.misc.copy_param import synchronize_parameters
-from kusari_rl.replay_buffer import ReplayUpdater, batch_experiences
 
 __all__ = ["TD3", "compute_td3_target", "default_target_policy_smoothing_func"]
 
@@ -87,7 +74,7 @@ def compute_td3_target(
     return reward + discount * (1.0 - is_state_terminal) * next_q
 
 
-class TD3(_OffPolicyActorCritic):
+class TD3(_TwinCriticActorCritic):
     """Twin Delayed DDPG: DDPG with clipped double Q, delayed policy updates and smoothing.
 
     Fujimoto et al., "Addressing Function Approximation Error in Actor-Critic Methods", ICML
@@ -131,6 +118,8 @@ class TD3(_OffPolicyActorCritic):
             link.
     """
 
+    _owner = "TD3"
+    _loss_label = "TD3"
     saved_attributes = (
         "policy",
         "q_func1",
@@ -168,101 +157,47 @@ class TD3(_OffPolicyActorCritic):
         policy_update_delay: int = 2,
         target_policy_smoothing_func: Callable[[Any], Any] = (default_target_policy_smoothing_func),
     ) -> None:
-        owner = "TD3"
-        _check_gamma(owner, gamma)
-        _check_tau(owner, soft_update_tau)
-        _check_max_grad_norm(owner, max_grad_norm)
-        _check_positive_int(owner, "minibatch_size", minibatch_size)
-        _check_positive_int(owner, "update_interval", update_interval)
-        _check_positive_int(owner, "n_times_update", n_times_update)
-        _check_positive_int(owner, "policy_update_delay", policy_update_delay)
-        for name, opt, link in (
-            ("policy_optimizer", policy_optimizer, policy),
-            ("q_func1_optimizer", q_func1_optimizer, q_func1),
-            ("q_func2_optimizer", q_func2_optimizer, q_func2),
-        ):
-            _check_optimizer(owner, name, opt, link)
-        self.policy = policy
-        self.q_func1 = q_func1
-        self.q_func2 = q_func2
-        _to_device(gpu, policy, q_func1, q_func2)
-        self.gamma = gamma
-        self.explorer = explorer
-        self.gpu = gpu
-        self.soft_update_tau = soft_update_tau
-        self.max_grad_norm = max_grad_norm
-        self.policy_optimizer = policy_optimizer
-        self.q_func1_optimizer = q_func1_optimizer
-        self.q_func2_optimizer = q_func2_optimizer
-        self.replay_updater = ReplayUpdater(
+        _check_positive_int("TD3", "policy_update_delay", policy_update_delay)
+        self._init_twin_critics(
+            (policy, q_func1, q_func2),
+            (policy_optimizer, q_func1_optimizer, q_func2_optimizer),
+            max_grad_norm,
             replay_buffer=replay_buffer,
             update_func=self.update,
-            batchsize=minibatch_size,
-            episodic_update=False,
-            n_times_update=n_times_update,
+            gamma=gamma,
+            gpu=gpu,
             replay_start_size=replay_start_size,
+            minibatch_size=minibatch_size,
             update_interval=update_interval,
+            n_times_update=n_times_update,
+            soft_update_tau=soft_update_tau,
+            phi=phi,
+            batch_states=batch_states,
+            burnin_action_func=burnin_action_func,
+            logger=logger,
         )
-        self._init_acting(replay_buffer, phi, batch_states, burnin_action_func, logger)
+        self.explorer = explorer
         self.policy_update_delay = policy_update_delay
         self.target_policy_smoothing_func = target_policy_smoothing_func
-
         self.target_policy = copy.deepcopy(policy)
-        self.target_q_func1 = copy.deepcopy(q_func1)
-        self.target_q_func2 = copy.deepcopy(q_func2)
-
-        self.q1_record: collections.deque = collections.deque(maxlen=1000)
-        self.q2_record: collections.deque = collections.deque(maxlen=1000)
-        self.q_func1_loss_record: collections.deque = collections.deque(maxlen=100)
-        self.q_func2_loss_record: collections.deque = collections.deque(maxlen=100)
 
     def sync_target_network(self) -> None:
         """Move the three target networks towards their sources by ``soft_update_tau``."""
-        tau = self.soft_update_tau
-        synchronize_parameters(self.policy, self.target_policy, method="soft", tau=tau)
-        synchronize_parameters(self.q_func1, self.target_q_func1, method="soft", tau=tau)
-        synchronize_parameters(self.q_func2, self.target_q_func2, method="soft", tau=tau)
+        synchronize_parameters(
+            self.policy, self.target_policy, method="soft", tau=self.soft_update_tau
+        )
+        super().sync_target_network()
 
-    def update_q_func(self, batch: dict[str, Any]) -> None:
-        """One step of each Q-function towards the clipped double-Q target.
-
-        Args:
-            batch: The output of :func:`~kusari_rl.replay_buffer.batch_experiences`.
-        """
-        batch_size = batch["reward"].shape[0]
+    def _compute_target_q(self, batch: dict[str, Any]) -> Any:
+        """The clipped double-Q target (:func:`compute_td3_target`) at smoothed actions."""
         next_state = batch["next_state"]
-        with kusari.no_backprop_mode(), kusari.using_config("train", False):
-            next_actions = self.target_policy_smoothing_func(
-                self.target_policy(next_state).sample().array
-            )
-            next_q1 = self.target_q_func1(next_state, next_actions)
-            next_q2 = self.target_q_func2(next_state, next_actions)
-            target_q = compute_td3_target(
-                batch["reward"],
-                batch["discount"],
-                batch["is_state_terminal"],
-                next_q1.array,
-                next_q2.array,
-            )
-        state, action = batch["state"], batch["action"]
-        predict_q1 = self.q_func1(state, action)
-        _check_q("TD3", predict_q1, batch_size)
-        predict_q2 = self.q_func2(state, action)
-        _check_q("TD3", predict_q2, batch_size)
-        loss1 = F.mean_squared_error(predict_q1, target_q.reshape(predict_q1.shape))
-        loss2 = F.mean_squared_error(predict_q2, target_q.reshape(predict_q2.shape))
-
-        n = self.q_func1_optimizer.t + 1
-        _minimize(
-            self.q_func1_optimizer, loss1, f"TD3 q_func1 loss at update {n}", self.max_grad_norm
+        next_actions = self.target_policy_smoothing_func(
+            self.target_policy(next_state).sample().array
         )
-        _minimize(
-            self.q_func2_optimizer, loss2, f"TD3 q_func2 loss at update {n}", self.max_grad_norm
+        next_q1, next_q2 = self._target_q_values(next_state, next_actions)
+        return compute_td3_target(
+            batch["reward"], batch["discount"], batch["is_state_terminal"], next_q1, next_q2
         )
-        self.q1_record.extend(cuda.to_cpu(predict_q1.array).ravel().tolist())
-        self.q2_record.extend(cuda.to_cpu(predict_q2.array).ravel().tolist())
-        self.q_func1_loss_record.append(float(loss1.array))
-        self.q_func2_loss_record.append(float(loss2.array))
 
     def update_policy(self, batch: dict[str, Any]) -> None:
         """One step of the policy to maximize ``Q1(s, pi(s))`` (loss ``-mean(Q1)``).
@@ -287,23 +222,11 @@ class TD3(_OffPolicyActorCritic):
         Raises:
             NonFiniteError: If a loss is NaN or infinite.
         """
-        batch = batch_experiences(
-            experiences, self.xp, self.phi, self.gamma, batch_states=self.batch_states
-        )
+        batch = self._batch_experiences(experiences)
         self.update_q_func(batch)
         if self.q_func1_optimizer.t % self.policy_update_delay == 0:
             self.update_policy(batch)
             self.sync_target_network()
-
-    def _n_policy_updates(self) -> int:
-        return self.policy_optimizer.t
-
-    def _training_actions(self, batch_xs: Any) -> list[Any]:
-        greedy = cuda.to_cpu(self.policy(batch_xs).sample().array)
-        return [self.explorer.select_action(self.t, lambda a=a: a) for a in greedy]
-
-    def _evaluation_actions(self, batch_xs: Any) -> list[Any]:
-        return list(cuda.to_cpu(self.policy(batch_xs).sample().array))
 
     def get_statistics(self) -> list[tuple[str, Any]]:
         """Return the statistics as ``(name, value)`` pairs.
@@ -313,10 +236,7 @@ class TD3(_OffPolicyActorCritic):
         ``q_func_n_updates`` count the steps.
         """
         return [
-            ("average_q1", _mean_or_nan(self.q1_record)),
-            ("average_q2", _mean_or_nan(self.q2_record)),
-            ("average_q_func1_loss", _mean_or_nan(self.q_func1_loss_record)),
-            ("average_q_func2_loss", _mean_or_nan(self.q_func2_loss_record)),
+            *self._critic_statistics(),
             ("policy_n_updates", int(self.policy_optimizer.t)),
             ("q_func_n_updates", int(self.q_func1_optimizer.t)),
         ]
