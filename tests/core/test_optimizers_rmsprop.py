@@ -1,24 +1,22 @@
 import numpy
 import pytest
+from _optimizer_testing import (
+    check_gpu_matches_cpu,
+    check_resume_is_bit_identical,
+    make_grads,
+    make_link,
+    run_updates,
+)
 
-import kusari
 from kusari import optimizers
 from kusari.optimizers.rmsprop import RMSpropRule
-from kusari.serializers import DictionarySerializer, NpzDeserializer, load_npz, save_npz
+from kusari.serializers import DictionarySerializer, NpzDeserializer
 
 SHAPE = (3, 5)
 
 
-def _link(values):
-    link = kusari.Link()
-    with link.init_scope():
-        link.w = kusari.Parameter(values.copy())
-    return link
-
-
-def _grads(n, dtype, seed=0):
-    rng = numpy.random.RandomState(seed)
-    return [rng.uniform(-1, 1, SHAPE).astype(dtype) for _ in range(n)]
+def _grads(n, dtype):
+    return make_grads(n, dtype, SHAPE)
 
 
 def _rmsprop_reference(p0, grads, lr=0.01, alpha=0.99, eps=1e-8, eps_inside_sqrt=False):
@@ -33,16 +31,6 @@ def _rmsprop_reference(p0, grads, lr=0.01, alpha=0.99, eps=1e-8, eps_inside_sqrt
     return p, ms
 
 
-def _run(opt, p0, grads, link=None):
-    link = _link(p0) if link is None else link
-    if opt.target is None:
-        opt.setup(link)
-    for g in grads:
-        link.w.grad = g.copy()
-        opt.update()
-    return link
-
-
 OPTIONS = [
     {},
     {"lr": 0.05, "alpha": 0.9, "eps": 1e-5},
@@ -55,7 +43,7 @@ OPTIONS = [
 def test_rmsprop_one_step_matches_reference(dtype, options):
     p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(dtype)
     grads = _grads(1, dtype)
-    link = _run(optimizers.RMSprop(**options), p0, grads)
+    link = run_updates(optimizers.RMSprop(**options), p0, grads)
     p, ms = _rmsprop_reference(p0, grads, **options)
     tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == numpy.float32 else {"rtol": 1e-13, "atol": 0}
     assert link.w.array.dtype == dtype
@@ -68,7 +56,7 @@ def test_rmsprop_one_step_matches_reference(dtype, options):
 def test_rmsprop_several_steps_match_reference(dtype, options):
     p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(dtype)
     grads = _grads(8, dtype)
-    link = _run(optimizers.RMSprop(**options), p0, grads)
+    link = run_updates(optimizers.RMSprop(**options), p0, grads)
     p, ms = _rmsprop_reference(p0, grads, **options)
     tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == numpy.float32 else {"rtol": 1e-12, "atol": 0}
     numpy.testing.assert_allclose(link.w.array, p, **tol)
@@ -81,7 +69,7 @@ def test_rmsprop_float16_with_fp32_update_matches_reference():
     grads = _grads(10, numpy.float16)
     opt = optimizers.RMSprop(lr=1e-3)
     opt.use_fp32_update()
-    link = _run(opt, p0, grads)
+    link = run_updates(opt, p0, grads)
     p, ms = _rmsprop_reference(p0, grads, lr=1e-3)
     rule = link.w.update_rule
     assert link.w.array.dtype == numpy.float16
@@ -95,7 +83,7 @@ def test_rmsprop_float16_without_fp32_update_is_close_to_reference():
     # float16 gradients are computed in float32, so the default eps (1e-8) still works
     p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(numpy.float16)
     grads = _grads(4, numpy.float16)
-    link = _run(optimizers.RMSprop(lr=0.01), p0, grads)
+    link = run_updates(optimizers.RMSprop(lr=0.01), p0, grads)
     p, _ = _rmsprop_reference(p0, grads, lr=0.01)
     assert link.w.update_rule.state["ms"].dtype == numpy.float16
     numpy.testing.assert_allclose(link.w.array, p, rtol=0, atol=5e-3)
@@ -104,7 +92,10 @@ def test_rmsprop_float16_without_fp32_update_is_close_to_reference():
 def test_rmsprop_defaults_and_proxies():
     opt = optimizers.RMSprop()
     assert opt.hyperparam.get_dict() == {
-        "lr": 0.01, "alpha": 0.99, "eps": 1e-8, "eps_inside_sqrt": False,
+        "lr": 0.01,
+        "alpha": 0.99,
+        "eps": 1e-8,
+        "eps_inside_sqrt": False,
     }
     opt.lr = 0.5
     opt.eps_inside_sqrt = True
@@ -117,10 +108,10 @@ def test_rmsprop_per_parameter_hyperparameter():
     p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE)
     grads = _grads(3, numpy.float64)
     opt = optimizers.RMSprop(lr=0.1)
-    link = _link(p0)
+    link = make_link(p0)
     opt.setup(link)
     link.w.update_rule.hyperparam.lr = 0.02
-    _run(opt, p0, grads, link=link)
+    run_updates(opt, p0, grads, link=link)
     p, _ = _rmsprop_reference(p0, grads, lr=0.02)
     numpy.testing.assert_allclose(link.w.array, p, rtol=1e-12)
 
@@ -129,9 +120,9 @@ def test_rmsprop_lr_change_takes_effect():
     p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE)
     grads = _grads(4, numpy.float64)
     opt = optimizers.RMSprop(lr=0.1)
-    link = _run(opt, p0, grads[:2])
+    link = run_updates(opt, p0, grads[:2])
     opt.lr = 0.01
-    _run(opt, p0, grads[2:], link=link)
+    run_updates(opt, p0, grads[2:], link=link)
     p, ms = _rmsprop_reference(p0, grads[:2], lr=0.1)
     for g in grads[2:]:
         ms = 0.99 * ms + 0.01 * g * g
@@ -141,18 +132,18 @@ def test_rmsprop_lr_change_takes_effect():
 
 def test_rmsprop_eps_too_small_raises():
     with pytest.raises(ValueError, match=r"RMSprop: eps \(1e-50\) is too small for float32"):
-        _run(optimizers.RMSprop(eps=1e-50), numpy.zeros(SHAPE, "f"), _grads(1, "f"))
-    link = _run(optimizers.RMSprop(eps=1e-50), numpy.zeros(SHAPE, "d"), _grads(1, "d"))
+        run_updates(optimizers.RMSprop(eps=1e-50), numpy.zeros(SHAPE, "f"), _grads(1, "f"))
+    link = run_updates(optimizers.RMSprop(eps=1e-50), numpy.zeros(SHAPE, "d"), _grads(1, "d"))
     assert numpy.isfinite(link.w.array).all()
 
 
 def test_rmsprop_state_key_and_round_trip():
     opt = optimizers.RMSprop()
-    _run(opt, numpy.zeros(SHAPE, "f"), _grads(3, "f"))
+    run_updates(opt, numpy.zeros(SHAPE, "f"), _grads(3, "f"))
     saved = DictionarySerializer()
     saved.save(opt)
     assert sorted(saved.target) == ["epoch", "t", "w/ms", "w/t"]
-    fresh = optimizers.RMSprop().setup(_link(numpy.zeros(SHAPE, "f")))
+    fresh = optimizers.RMSprop().setup(make_link(numpy.zeros(SHAPE, "f")))
     NpzDeserializer(saved.target).load(fresh)
     rule = fresh.target.w.update_rule
     assert (fresh.t, rule.t) == (3, 3)
@@ -162,38 +153,10 @@ def test_rmsprop_state_key_and_round_trip():
 
 @pytest.mark.parametrize("options", OPTIONS)
 def test_rmsprop_resume_is_bit_identical(tmp_path, options):
-    p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(numpy.float32)
-    grads = _grads(6, numpy.float32)
-    straight = _run(optimizers.RMSprop(**options), p0, grads)
-
-    opt = optimizers.RMSprop(**options)
-    first = _run(opt, p0, grads[:3])
-    save_npz(str(tmp_path / "link.npz"), first)
-    save_npz(str(tmp_path / "opt.npz"), opt)
-
-    link = _link(numpy.zeros(SHAPE, numpy.float32))
-    load_npz(str(tmp_path / "link.npz"), link)
-    resumed_opt = optimizers.RMSprop(**options).setup(link)
-    load_npz(str(tmp_path / "opt.npz"), resumed_opt)
-    _run(resumed_opt, p0, grads[3:], link=link)
-    assert resumed_opt.t == 6
-    numpy.testing.assert_array_equal(link.w.array, straight.w.array)
-    numpy.testing.assert_array_equal(
-        link.w.update_rule.state["ms"], straight.w.update_rule.state["ms"]
-    )
+    check_resume_is_bit_identical(tmp_path, lambda: optimizers.RMSprop(**options), SHAPE, ("ms",))
 
 
 @pytest.mark.gpu
 def test_rmsprop_on_gpu_matches_cpu():
     cupy = pytest.importorskip("cupy")
-    p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(numpy.float32)
-    grads = _grads(4, numpy.float32)
-    cpu = _run(optimizers.RMSprop(lr=0.01), p0, grads)
-    link = _link(p0)
-    opt = optimizers.RMSprop(lr=0.01).setup(link)
-    link.to_device("@cupy:0")
-    for g in grads:
-        link.w.grad = cupy.asarray(g)
-        opt.update()
-    assert isinstance(link.w.update_rule.state["ms"], cupy.ndarray)
-    numpy.testing.assert_allclose(cupy.asnumpy(link.w.array), cpu.w.array, rtol=1e-5, atol=1e-6)
+    check_gpu_matches_cpu(cupy, lambda: optimizers.RMSprop(lr=0.01), SHAPE, "ms")

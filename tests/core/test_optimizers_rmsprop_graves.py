@@ -1,24 +1,22 @@
 import numpy
 import pytest
+from _optimizer_testing import (
+    check_gpu_matches_cpu,
+    check_resume_is_bit_identical,
+    make_grads,
+    make_link,
+    run_updates,
+)
 
-import kusari
 from kusari import optimizers
 from kusari.optimizers.rmsprop_graves import RMSpropGravesRule
-from kusari.serializers import DictionarySerializer, NpzDeserializer, load_npz, save_npz
+from kusari.serializers import DictionarySerializer, NpzDeserializer
 
 SHAPE = (2, 3, 4)
 
 
-def _link(values):
-    link = kusari.Link()
-    with link.init_scope():
-        link.w = kusari.Parameter(values.copy())
-    return link
-
-
-def _grads(n, dtype, seed=0):
-    rng = numpy.random.RandomState(seed)
-    return [rng.uniform(-1, 1, SHAPE).astype(dtype) for _ in range(n)]
+def _grads(n, dtype):
+    return make_grads(n, dtype, SHAPE)
 
 
 def _graves_reference(p0, grads, lr=1e-4, alpha=0.95, momentum=0.9, eps=1e-4):
@@ -34,16 +32,6 @@ def _graves_reference(p0, grads, lr=1e-4, alpha=0.95, momentum=0.9, eps=1e-4):
         delta = momentum * delta - lr * g / numpy.sqrt(n - g_avg * g_avg + eps)
         p = p + delta
     return p, n, g_avg, delta
-
-
-def _run(opt, p0, grads, link=None):
-    link = _link(p0) if link is None else link
-    if opt.target is None:
-        opt.setup(link)
-    for g in grads:
-        link.w.grad = g.copy()
-        opt.update()
-    return link
 
 
 OPTIONS = [{}, {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "eps": 1e-2}]
@@ -65,7 +53,7 @@ def _check_state(link, expected, tol):
 def test_rmsprop_graves_matches_reference(dtype, options, steps):
     p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(dtype)
     grads = _grads(steps, dtype)
-    link = _run(optimizers.RMSpropGraves(**options), p0, grads)
+    link = run_updates(optimizers.RMSpropGraves(**options), p0, grads)
     tol = {"rtol": 1e-5, "atol": 1e-7} if dtype == numpy.float32 else {"rtol": 1e-12, "atol": 0}
     assert link.w.array.dtype == dtype
     _check_state(link, _graves_reference(p0, grads, **options), tol)
@@ -76,7 +64,7 @@ def test_rmsprop_graves_float16_with_fp32_update_matches_reference():
     grads = _grads(10, numpy.float16)
     opt = optimizers.RMSpropGraves(lr=1e-3)
     opt.use_fp32_update()
-    link = _run(opt, p0, grads)
+    link = run_updates(opt, p0, grads)
     p, n, g, delta = _graves_reference(p0, grads, lr=1e-3)
     rule = link.w.update_rule
     assert link.w.array.dtype == numpy.float16
@@ -89,7 +77,7 @@ def test_rmsprop_graves_float16_with_fp32_update_matches_reference():
 def test_rmsprop_graves_float16_without_fp32_update_is_close_to_reference():
     p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(numpy.float16)
     grads = _grads(4, numpy.float16)
-    link = _run(optimizers.RMSpropGraves(lr=0.01, eps=1e-2), p0, grads)
+    link = run_updates(optimizers.RMSpropGraves(lr=0.01, eps=1e-2), p0, grads)
     p, _, _, _ = _graves_reference(p0, grads, lr=0.01, eps=1e-2)
     assert link.w.update_rule.state["delta"].dtype == numpy.float16
     numpy.testing.assert_allclose(link.w.array, p, rtol=0, atol=5e-3)
@@ -98,7 +86,10 @@ def test_rmsprop_graves_float16_without_fp32_update_is_close_to_reference():
 def test_rmsprop_graves_defaults_and_proxies():
     opt = optimizers.RMSpropGraves()
     assert opt.hyperparam.get_dict() == {
-        "lr": 1e-4, "alpha": 0.95, "momentum": 0.9, "eps": 1e-4,
+        "lr": 1e-4,
+        "alpha": 0.95,
+        "momentum": 0.9,
+        "eps": 1e-4,
     }
     opt.momentum = 0.5
     assert opt.hyperparam.momentum == 0.5
@@ -108,11 +99,11 @@ def test_rmsprop_graves_defaults_and_proxies():
 
 def test_rmsprop_graves_state_keys_and_round_trip():
     opt = optimizers.RMSpropGraves()
-    _run(opt, numpy.zeros(SHAPE, "f"), _grads(3, "f"))
+    run_updates(opt, numpy.zeros(SHAPE, "f"), _grads(3, "f"))
     saved = DictionarySerializer()
     saved.save(opt)
     assert sorted(saved.target) == ["epoch", "t", "w/delta", "w/g", "w/n", "w/t"]
-    fresh = optimizers.RMSpropGraves().setup(_link(numpy.zeros(SHAPE, "f")))
+    fresh = optimizers.RMSpropGraves().setup(make_link(numpy.zeros(SHAPE, "f")))
     NpzDeserializer(saved.target).load(fresh)
     rule = fresh.target.w.update_rule
     assert (fresh.t, rule.t) == (3, 3)
@@ -122,39 +113,12 @@ def test_rmsprop_graves_state_keys_and_round_trip():
 
 @pytest.mark.parametrize("options", OPTIONS)
 def test_rmsprop_graves_resume_is_bit_identical(tmp_path, options):
-    p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(numpy.float32)
-    grads = _grads(6, numpy.float32)
-    straight = _run(optimizers.RMSpropGraves(**options), p0, grads)
-
-    opt = optimizers.RMSpropGraves(**options)
-    first = _run(opt, p0, grads[:3])
-    save_npz(str(tmp_path / "link.npz"), first)
-    save_npz(str(tmp_path / "opt.npz"), opt)
-
-    link = _link(numpy.zeros(SHAPE, numpy.float32))
-    load_npz(str(tmp_path / "link.npz"), link)
-    resumed_opt = optimizers.RMSpropGraves(**options).setup(link)
-    load_npz(str(tmp_path / "opt.npz"), resumed_opt)
-    _run(resumed_opt, p0, grads[3:], link=link)
-    assert resumed_opt.t == 6
-    numpy.testing.assert_array_equal(link.w.array, straight.w.array)
-    for key in ("n", "g", "delta"):
-        numpy.testing.assert_array_equal(
-            link.w.update_rule.state[key], straight.w.update_rule.state[key]
-        )
+    check_resume_is_bit_identical(
+        tmp_path, lambda: optimizers.RMSpropGraves(**options), SHAPE, ("n", "g", "delta")
+    )
 
 
 @pytest.mark.gpu
 def test_rmsprop_graves_on_gpu_matches_cpu():
     cupy = pytest.importorskip("cupy")
-    p0 = numpy.random.RandomState(1).uniform(-1, 1, SHAPE).astype(numpy.float32)
-    grads = _grads(4, numpy.float32)
-    cpu = _run(optimizers.RMSpropGraves(lr=0.01), p0, grads)
-    link = _link(p0)
-    opt = optimizers.RMSpropGraves(lr=0.01).setup(link)
-    link.to_device("@cupy:0")
-    for g in grads:
-        link.w.grad = cupy.asarray(g)
-        opt.update()
-    assert isinstance(link.w.update_rule.state["n"], cupy.ndarray)
-    numpy.testing.assert_allclose(cupy.asnumpy(link.w.array), cpu.w.array, rtol=1e-5, atol=1e-6)
+    check_gpu_matches_cpu(cupy, lambda: optimizers.RMSpropGraves(lr=0.01), SHAPE, "n")

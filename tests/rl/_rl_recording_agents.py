@@ -1,4 +1,4 @@
-"""Scripted agents that record every call the experiment loops make (tests only)."""
+"""Scripted agents that record the experiment loops' calls, and readers of their files (tests)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import gymnasium
 import numpy as np
 
 from kusari_rl.agent import Agent, BatchAgent
@@ -75,6 +76,48 @@ class RecordingAgent(Agent):
 def read_state(dirname: str) -> dict:
     with open(os.path.join(dirname, "state.json")) as f:
         return json.load(f)
+
+
+def saved_names(outdir) -> list[str]:
+    """The sorted names in ``outdir``, hidden ones left out."""
+    return sorted(name for name in os.listdir(outdir) if not name.startswith("."))
+
+
+# The columns of ``scores.txt`` for an agent whose statistics are ``average_q`` and ``n_updates``.
+SCORES_HEADER = [
+    "steps",
+    "episodes",
+    "elapsed",
+    "mean",
+    "median",
+    "stdev",
+    "max",
+    "min",
+    "average_q",
+    "n_updates",
+]
+
+
+def read_scores(outdir) -> list[list[str]]:
+    """The rows of ``outdir/scores.txt``, header first, each split at its tabs."""
+    with open(os.path.join(outdir, "scores.txt")) as f:
+        return [line.rstrip("\n").split("\t") for line in f]
+
+
+class NaNObservationAt(gymnasium.Wrapper):
+    """Returns a NaN observation at the ``k``-th step (counted over all episodes)."""
+
+    def __init__(self, env, k):
+        super().__init__(env)
+        self.k = k
+        self.count = 0
+
+    def step(self, action):
+        obs, r, terminated, truncated, info = self.env.step(action)
+        self.count += 1
+        if self.count == self.k:
+            obs = np.full_like(obs, np.nan)
+        return obs, r, terminated, truncated, info
 
 
 class RecordingBatchAgent(BatchAgent, RecordingAgent):

@@ -1,11 +1,10 @@
 import json
 import logging
-import os
 
 import gymnasium
 import numpy as np
 import pytest
-from _rl_recording_agents import RecordingBatchAgent, read_state
+from _rl_recording_agents import NaNObservationAt, RecordingBatchAgent, read_state, saved_names
 from _rl_toy_envs import ChainEnv
 from gymnasium.vector import AutoresetMode
 
@@ -42,10 +41,6 @@ def random_policy(seed, p_right=0.7):
 
 def right_policy(batch_obs, k):
     return np.ones(len(batch_obs), dtype=np.int64)
-
-
-def saved_names(outdir):
-    return sorted(name for name in os.listdir(outdir) if not name.startswith("."))
 
 
 def training_calls(agent):
@@ -148,20 +143,6 @@ def test_last_vector_step_may_pass_steps(tmp_path):
     experiments.train_agent_batch(agent, make_env(ENV_PARAMS), steps=10, outdir=str(tmp_path))
     assert agent.n_train_calls == 3
     assert saved_names(tmp_path) == ["12_finish"]
-
-
-class NaNObservationAt(gymnasium.Wrapper):
-    def __init__(self, env, k):
-        super().__init__(env)
-        self.k = k
-        self.count = 0
-
-    def step(self, action):
-        obs, r, terminated, truncated, info = self.env.step(action)
-        self.count += 1
-        if self.count == self.k:
-            obs = np.full_like(obs, np.nan)
-        return obs, r, terminated, truncated, info
 
 
 @pytest.mark.parametrize("mode", MODES, ids=[m.value for m in MODES])

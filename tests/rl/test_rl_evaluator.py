@@ -5,7 +5,13 @@ import statistics
 import gymnasium
 import numpy as np
 import pytest
-from _rl_recording_agents import RecordingAgent, RecordingBatchAgent, read_state
+from _rl_recording_agents import (
+    SCORES_HEADER,
+    RecordingAgent,
+    RecordingBatchAgent,
+    read_scores,
+    read_state,
+)
 from _rl_toy_envs import ChainEnv
 from gymnasium.vector import AutoresetMode
 
@@ -216,20 +222,8 @@ def test_evaluator_files_and_best_agent(tmp_path):
     assert evaluator.max_score == 4.5
     assert read_state(tmp_path / "best")["version"] == 1
 
-    with open(tmp_path / "scores.txt") as f:
-        rows = [line.rstrip("\n").split("\t") for line in f]
-    assert rows[0] == [
-        "steps",
-        "episodes",
-        "elapsed",
-        "mean",
-        "median",
-        "stdev",
-        "max",
-        "min",
-        "average_q",
-        "n_updates",
-    ]
+    rows = read_scores(tmp_path)
+    assert rows[0] == SCORES_HEADER
     assert len(rows) == 3
     row = rows[1]
     assert row[:2] == ["100", "7"]

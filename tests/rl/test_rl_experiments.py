@@ -6,7 +6,14 @@ import subprocess
 import gymnasium
 import numpy as np
 import pytest
-from _rl_recording_agents import RecordingAgent, read_state
+from _rl_recording_agents import (
+    SCORES_HEADER,
+    NaNObservationAt,
+    RecordingAgent,
+    read_scores,
+    read_state,
+    saved_names,
+)
 from _rl_toy_envs import ChainEnv, make_chain_vector_env
 
 from kusari_rl import experiments
@@ -17,26 +24,6 @@ def one_hot(i, n):
     x = np.zeros(n, dtype=np.float32)
     x[i] = 1.0
     return x
-
-
-class NaNObservationAt(gymnasium.Wrapper):
-    """Returns a NaN observation at the ``k``-th step (counted over all episodes)."""
-
-    def __init__(self, env, k):
-        super().__init__(env)
-        self.k = k
-        self.count = 0
-
-    def step(self, action):
-        obs, r, terminated, truncated, info = self.env.step(action)
-        self.count += 1
-        if self.count == self.k:
-            obs = np.full_like(obs, np.nan)
-        return obs, r, terminated, truncated, info
-
-
-def saved_names(outdir):
-    return sorted(name for name in os.listdir(outdir) if not name.startswith("."))
 
 
 # --- done / reset flags ---------------------------------------------------------------------
@@ -231,20 +218,8 @@ def test_train_agent_with_evaluation_writes_scores_log_and_best(tmp_path):
         eval_env=ChainEnv(n=3),
     )
     # Episodes of 2 steps end at 2, 4, ..., 10: evaluations after the episodes ending at 4 and 8.
-    with open(tmp_path / "scores.txt") as f:
-        rows = [line.rstrip("\n").split("\t") for line in f]
-    assert rows[0] == [
-        "steps",
-        "episodes",
-        "elapsed",
-        "mean",
-        "median",
-        "stdev",
-        "max",
-        "min",
-        "average_q",
-        "n_updates",
-    ]
+    rows = read_scores(tmp_path)
+    assert rows[0] == SCORES_HEADER
     assert [(r[0], r[1], r[3]) for r in rows[1:]] == [("4", "2", "1.0"), ("8", "4", "1.0")]
     with open(tmp_path / "log") as f:
         log = json.load(f)

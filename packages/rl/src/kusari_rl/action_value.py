@@ -57,11 +57,6 @@ def _as_variable(owner: str, name: str, value: Any, ndim: int, shape_doc: str) -
     return value
 
 
-def _greedy(q_values: Variable) -> Variable:
-    """``argmax`` over actions as an int32 Variable without a graph."""
-    return Variable(q_values.array.argmax(axis=1).astype(numpy.int32), requires_grad=False)
-
-
 def _indices(actions: Any) -> Any:
     return actions.array if isinstance(actions, Variable) else actions
 
@@ -83,6 +78,14 @@ class ActionValue(abc.ABC):
     def evaluate_actions(self, actions: Any) -> Variable:
         """Return ``Q(s, a)`` for the given actions, shape ``(B,)``."""
 
+    def compute_advantage(self, actions: Variable | Any) -> Variable:
+        """Return ``Q(s, a) - max_b Q(s, b)``, shape ``(B,)``."""
+        return self.evaluate_actions(actions) - self.max
+
+    def compute_double_advantage(self, actions: Variable | Any, argmax_actions: Any) -> Variable:
+        """Return ``Q(s, a) - Q(s, argmax_actions)``, shape ``(B,)``."""
+        return self.evaluate_actions(actions) - self.evaluate_actions(argmax_actions)
+
     @property
     @abc.abstractmethod
     def params(self) -> tuple[Variable, ...]:
@@ -93,7 +96,44 @@ class ActionValue(abc.ABC):
         """Return the action value of the states selected by ``i`` (an index or a slice)."""
 
 
-class DiscreteActionValue(ActionValue):
+class _DiscreteQValues(ActionValue):
+    """What every action value with ``q_values`` of shape ``(B, n_actions)`` computes alike."""
+
+    q_values: Variable
+    q_values_formatter: Callable[[Any], Any]
+
+    @cached_property
+    def greedy_actions(self) -> Variable:
+        """``argmax_a Q(s, a)``: an int32 Variable ``(B,)`` without a graph."""
+        return Variable(self.q_values.array.argmax(axis=1).astype(numpy.int32), requires_grad=False)
+
+    @cached_property
+    def max(self) -> Variable:
+        """``max_a Q(s, a)``, shape ``(B,)``; it backpropagates into ``q_values``."""
+        with force_backprop_mode():
+            return F.select_item(self.q_values, self.greedy_actions.array)
+
+    def evaluate_actions(self, actions: Variable | Any) -> Variable:
+        """Return ``Q(s, a)`` for integer actions of shape ``(B,)``.
+
+        Raises:
+            ValueError: An action is outside ``[0, n_actions)`` or the batch sizes differ.
+        """
+        return F.select_item(self.q_values, _indices(actions))
+
+    def compute_expectation(self, beta: float) -> Variable:
+        """Return the expected Q-value under the Boltzmann policy ``softmax(beta Q)``, ``(B,)``."""
+        q = self.q_values
+        return F.sum(F.softmax(beta * q) * q, axis=1)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__} greedy_actions:{self.greedy_actions.array} "
+            f"q_values:{self.q_values_formatter(self.q_values.array)}"
+        )
+
+
+class DiscreteActionValue(_DiscreteQValues):
     """Q-values of a discrete action space.
 
     Args:
@@ -126,38 +166,6 @@ class DiscreteActionValue(ActionValue):
         self.n_actions = self.q_values.shape[1]
         self.q_values_formatter = q_values_formatter
 
-    @cached_property
-    def greedy_actions(self) -> Variable:
-        """``argmax_a Q(s, a)``: an int32 Variable ``(B,)`` without a graph."""
-        return _greedy(self.q_values)
-
-    @cached_property
-    def max(self) -> Variable:
-        """``max_a Q(s, a)``, shape ``(B,)``; it backpropagates into ``q_values``."""
-        with force_backprop_mode():
-            return F.select_item(self.q_values, self.greedy_actions.array)
-
-    def evaluate_actions(self, actions: Variable | Any) -> Variable:
-        """Return ``Q(s, a)`` for integer actions of shape ``(B,)``.
-
-        Raises:
-            ValueError: An action is outside ``[0, n_actions)`` or the batch sizes differ.
-        """
-        return F.select_item(self.q_values, _indices(actions))
-
-    def compute_advantage(self, actions: Variable | Any) -> Variable:
-        """Return ``Q(s, a) - max_b Q(s, b)``, shape ``(B,)``."""
-        return self.evaluate_actions(actions) - self.max
-
-    def compute_double_advantage(self, actions: Variable | Any, argmax_actions: Any) -> Variable:
-        """Return ``Q(s, a) - Q(s, argmax_actions)``, shape ``(B,)``."""
-        return self.evaluate_actions(actions) - self.evaluate_actions(argmax_actions)
-
-    def compute_expectation(self, beta: float) -> Variable:
-        """Return the expected Q-value under the Boltzmann policy ``softmax(beta Q)``, ``(B,)``."""
-        q = self.q_values
-        return F.sum(F.softmax(beta * q) * q, axis=1)
-
     @property
     def params(self) -> tuple[Variable, ...]:
         """``(q_values,)``."""
@@ -167,14 +175,8 @@ class DiscreteActionValue(ActionValue):
         """Return the action value of the states ``i`` selects."""
         return DiscreteActionValue(self.q_values[i], q_values_formatter=self.q_values_formatter)
 
-    def __repr__(self) -> str:
-        return (
-            f"DiscreteActionValue greedy_actions:{self.greedy_actions.array} "
-            f"q_values:{self.q_values_formatter(self.q_values.array)}"
-        )
 
-
-class DistributionalDiscreteActionValue(ActionValue):
+class DistributionalDiscreteActionValue(_DiscreteQValues):
     """Return distributions over fixed atoms for a discrete action space (C51).
 
     ``Q(s, a) = sum_i q_dist[s, a, i] z_i``. Source: Bellemare et al. 2017, "A Distributional
@@ -218,42 +220,14 @@ class DistributionalDiscreteActionValue(ActionValue):
         self.q_values_formatter = q_values_formatter
 
     @cached_property
-    def greedy_actions(self) -> Variable:
-        """``argmax_a Q(s, a)``: an int32 Variable ``(B,)`` without a graph."""
-        return _greedy(self.q_values)
-
-    @cached_property
-    def max(self) -> Variable:
-        """``max_a Q(s, a)``, shape ``(B,)``."""
-        with force_backprop_mode():
-            return F.select_item(self.q_values, self.greedy_actions.array)
-
-    @cached_property
     def max_as_distribution(self) -> Variable:
         """The return distributions of the greedy actions, shape ``(B, n_atoms)``."""
         with force_backprop_mode():
             return self.evaluate_actions_as_distribution(self.greedy_actions.array)
 
-    def evaluate_actions(self, actions: Variable | Any) -> Variable:
-        """Return ``Q(s, a)`` for integer actions of shape ``(B,)``."""
-        return F.select_item(self.q_values, _indices(actions))
-
     def evaluate_actions_as_distribution(self, actions: Variable | Any) -> Variable:
         """Return the return distributions of integer actions ``(B,)``, shape ``(B, n_atoms)``."""
         return self.q_dist[self.xp.arange(self.q_dist.shape[0]), _indices(actions)]
-
-    def compute_advantage(self, actions: Variable | Any) -> Variable:
-        """Return ``Q(s, a) - max_b Q(s, b)``, shape ``(B,)``."""
-        return self.evaluate_actions(actions) - self.max
-
-    def compute_double_advantage(self, actions: Variable | Any, argmax_actions: Any) -> Variable:
-        """Return ``Q(s, a) - Q(s, argmax_actions)``, shape ``(B,)``."""
-        return self.evaluate_actions(actions) - self.evaluate_actions(argmax_actions)
-
-    def compute_expectation(self, beta: float) -> Variable:
-        """Return the expected Q-value under ``softmax(beta Q)``, shape ``(B,)``."""
-        q = self.q_values
-        return F.sum(F.softmax(beta * q) * q, axis=1)
 
     @property
     def params(self) -> tuple[Variable, ...]:
@@ -264,12 +238,6 @@ class DistributionalDiscreteActionValue(ActionValue):
         """Return the action value of the states ``i`` selects."""
         return DistributionalDiscreteActionValue(
             self.q_dist[i], self.z_values, q_values_formatter=self.q_values_formatter
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"DistributionalDiscreteActionValue greedy_actions:{self.greedy_actions.array} "
-            f"q_values:{self.q_values_formatter(self.q_values.array)}"
         )
 
 
@@ -317,12 +285,6 @@ class QuantileDiscreteActionValue(DiscreteActionValue):
         """Return the action value of the states ``i`` selects."""
         return QuantileDiscreteActionValue(
             self.quantiles[i], q_values_formatter=self.q_values_formatter
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"QuantileDiscreteActionValue greedy_actions:{self.greedy_actions.array} "
-            f"q_values:{self.q_values_formatter(self.q_values.array)}"
         )
 
 
@@ -415,14 +377,6 @@ class QuadraticActionValue(ActionValue):
         advantage = F.sum(d * pd, axis=1) * -0.5
         return advantage + F.reshape(self.v, (self.batch_size,))
 
-    def compute_advantage(self, actions: Variable | Any) -> Variable:
-        """Return ``Q(s, a) - max_b Q(s, b)``, shape ``(B,)``."""
-        return self.evaluate_actions(actions) - self.max
-
-    def compute_double_advantage(self, actions: Variable | Any, argmax_actions: Any) -> Variable:
-        """Return ``Q(s, a) - Q(s, argmax_actions)``, shape ``(B,)``."""
-        return self.evaluate_actions(actions) - self.evaluate_actions(argmax_actions)
-
     @property
     def params(self) -> tuple[Variable, ...]:
         """``(mu, mat, v)``."""
@@ -443,10 +397,7 @@ class QuadraticActionValue(ActionValue):
         )
 
     def __repr__(self) -> str:
-        return (
-            f"QuadraticActionValue greedy_actions:{self.greedy_actions.array} "
-            f"v:{self.v.array}"
-        )
+        return f"QuadraticActionValue greedy_actions:{self.greedy_actions.array} v:{self.v.array}"
 
 
 class SingleActionValue(ActionValue):
@@ -487,14 +438,6 @@ class SingleActionValue(ActionValue):
     def evaluate_actions(self, actions: Variable | Any) -> Variable:
         """Return ``evaluator(actions)``."""
         return self.evaluator(actions)
-
-    def compute_advantage(self, actions: Variable | Any) -> Variable:
-        """Return ``Q(s, a) - Q(s, greedy)``."""
-        return self.evaluate_actions(actions) - self.max
-
-    def compute_double_advantage(self, actions: Variable | Any, argmax_actions: Any) -> Variable:
-        """Return ``Q(s, a) - Q(s, argmax_actions)``."""
-        return self.evaluate_actions(actions) - self.evaluate_actions(argmax_actions)
 
     @property
     def params(self) -> tuple[Variable, ...]:

@@ -94,7 +94,34 @@ class ConstantEpsilonGreedy(_EpsilonGreedy):
         return self._select(t, self.epsilon, greedy_action_func)
 
 
-class LinearDecayEpsilonGreedy(_EpsilonGreedy):
+class _DecayingEpsilonGreedy(_EpsilonGreedy):
+    """Epsilon-greedy whose epsilon, set by :meth:`compute_epsilon`, changes at each step."""
+
+    def __init__(
+        self,
+        start_epsilon: float,
+        end_epsilon: float,
+        random_action_func: Callable[[], Any],
+        logger: logging.Logger,
+    ) -> None:
+        super().__init__(random_action_func, logger)
+        self.start_epsilon = _check_epsilon(start_epsilon, "start_epsilon", type(self).__name__)
+        self.end_epsilon = _check_epsilon(end_epsilon, "end_epsilon", type(self).__name__)
+        self.epsilon = start_epsilon
+
+    def compute_epsilon(self, t: int) -> float:
+        """Return epsilon at step ``t``."""
+        raise NotImplementedError
+
+    def select_action(
+        self, t: int, greedy_action_func: Callable[[], Any], action_value: Any = None
+    ) -> Any:
+        """Update ``epsilon`` for step ``t``, then act epsilon-greedily."""
+        self.epsilon = self.compute_epsilon(t)
+        return self._select(t, self.epsilon, greedy_action_func)
+
+
+class LinearDecayEpsilonGreedy(_DecayingEpsilonGreedy):
     """Epsilon-greedy with epsilon going linearly from ``start_epsilon`` to ``end_epsilon``.
 
     ``epsilon(t) = start + (end - start) * t / decay_steps`` for ``t < decay_steps``, then
@@ -120,15 +147,12 @@ class LinearDecayEpsilonGreedy(_EpsilonGreedy):
         random_action_func: Callable[[], Any],
         logger: logging.Logger = _LOGGER,
     ) -> None:
-        super().__init__(random_action_func, logger)
-        self.start_epsilon = _check_epsilon(start_epsilon, "start_epsilon", type(self).__name__)
-        self.end_epsilon = _check_epsilon(end_epsilon, "end_epsilon", type(self).__name__)
+        super().__init__(start_epsilon, end_epsilon, random_action_func, logger)
         if decay_steps < 0:
             raise ValueError(
                 f"LinearDecayEpsilonGreedy: decay_steps must be >= 0, got {decay_steps}"
             )
         self.decay_steps = decay_steps
-        self.epsilon = start_epsilon
 
     def compute_epsilon(self, t: int) -> float:
         """Return epsilon at step ``t``."""
@@ -136,15 +160,8 @@ class LinearDecayEpsilonGreedy(_EpsilonGreedy):
             return self.end_epsilon
         return self.start_epsilon + (self.end_epsilon - self.start_epsilon) * (t / self.decay_steps)
 
-    def select_action(
-        self, t: int, greedy_action_func: Callable[[], Any], action_value: Any = None
-    ) -> Any:
-        """Update ``epsilon`` for step ``t``, then act epsilon-greedily."""
-        self.epsilon = self.compute_epsilon(t)
-        return self._select(t, self.epsilon, greedy_action_func)
 
-
-class ExponentialDecayEpsilonGreedy(_EpsilonGreedy):
+class ExponentialDecayEpsilonGreedy(_DecayingEpsilonGreedy):
     """Epsilon-greedy with ``epsilon(t) = max(start_epsilon * decay**t, end_epsilon)``.
 
     Args:
@@ -167,21 +184,11 @@ class ExponentialDecayEpsilonGreedy(_EpsilonGreedy):
         random_action_func: Callable[[], Any],
         logger: logging.Logger = _LOGGER,
     ) -> None:
-        super().__init__(random_action_func, logger)
-        self.start_epsilon = _check_epsilon(start_epsilon, "start_epsilon", type(self).__name__)
-        self.end_epsilon = _check_epsilon(end_epsilon, "end_epsilon", type(self).__name__)
+        super().__init__(start_epsilon, end_epsilon, random_action_func, logger)
         if not 0.0 < decay <= 1.0:
             raise ValueError(f"ExponentialDecayEpsilonGreedy: decay must be in (0, 1], got {decay}")
         self.decay = decay
-        self.epsilon = start_epsilon
 
     def compute_epsilon(self, t: int) -> float:
         """Return epsilon at step ``t``."""
         return max(self.start_epsilon * self.decay**t, self.end_epsilon)
-
-    def select_action(
-        self, t: int, greedy_action_func: Callable[[], Any], action_value: Any = None
-    ) -> Any:
-        """Update ``epsilon`` for step ``t``, then act epsilon-greedily."""
-        self.epsilon = self.compute_epsilon(t)
-        return self._select(t, self.epsilon, greedy_action_func)

@@ -63,6 +63,30 @@ class ContinuousDeterministicPolicy(kusari.Chain, Policy):
         return ContinuousDeterministicDistribution(h)
 
 
+def _store_fc_arguments(
+    policy: ContinuousDeterministicPolicy,
+    owner: str,
+    n_input_channels: int,
+    n_hidden_layers: int,
+    n_hidden_channels: int,
+    action_size: int,
+    min_action: Any,
+    max_action: Any,
+    bound_action: bool,
+) -> tuple[list[int], TanhBound | None]:
+    """Check and keep a fully connected policy's arguments; return its hidden sizes and bound."""
+    sizes = hidden_sizes(owner, n_hidden_layers, n_hidden_channels)
+    policy.n_input_channels = n_input_channels
+    policy.n_hidden_layers = n_hidden_layers
+    policy.n_hidden_channels = n_hidden_channels
+    policy.action_size = action_size
+    policy.min_action = min_action
+    policy.max_action = max_action
+    policy.bound_action = bound_action
+    action_filter = TanhBound(owner, min_action, max_action, action_size) if bound_action else None
+    return sizes, action_filter
+
+
 class FCDeterministicPolicy(ContinuousDeterministicPolicy):
     """A deterministic policy computed by a fully connected network (:class:`MLP`).
 
@@ -102,17 +126,16 @@ class FCDeterministicPolicy(ContinuousDeterministicPolicy):
         nonlinearity: Callable[[Any], Variable] = F.relu,
         last_wscale: float = 1.0,
     ) -> None:
-        owner = "FCDeterministicPolicy"
-        sizes = hidden_sizes(owner, n_hidden_layers, n_hidden_channels)
-        self.n_input_channels = n_input_channels
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
-        self.action_size = action_size
-        self.min_action = min_action
-        self.max_action = max_action
-        self.bound_action = bound_action
-        action_filter = (
-            TanhBound(owner, min_action, max_action, action_size) if bound_action else None
+        sizes, action_filter = _store_fc_arguments(
+            self,
+            "FCDeterministicPolicy",
+            n_input_channels,
+            n_hidden_layers,
+            n_hidden_channels,
+            action_size,
+            min_action,
+            max_action,
+            bound_action,
         )
         model = MLP(
             n_input_channels, action_size, sizes, nonlinearity=nonlinearity, last_wscale=last_wscale
@@ -155,19 +178,18 @@ class FCBNDeterministicPolicy(ContinuousDeterministicPolicy):
         nonlinearity: Callable[[Any], Variable] = F.relu,
         last_wscale: float = 1.0,
     ) -> None:
-        owner = "FCBNDeterministicPolicy"
-        sizes = hidden_sizes(owner, n_hidden_layers, n_hidden_channels)
-        self.n_input_channels = n_input_channels
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
-        self.action_size = action_size
-        self.min_action = min_action
-        self.max_action = max_action
-        self.bound_action = bound_action
-        self.normalize_input = normalize_input
-        action_filter = (
-            TanhBound(owner, min_action, max_action, action_size) if bound_action else None
+        sizes, action_filter = _store_fc_arguments(
+            self,
+            "FCBNDeterministicPolicy",
+            n_input_channels,
+            n_hidden_layers,
+            n_hidden_channels,
+            action_size,
+            min_action,
+            max_action,
+            bound_action,
         )
+        self.normalize_input = normalize_input
         model = MLPBN(
             n_input_channels,
             action_size,

@@ -202,8 +202,26 @@ def _check_action_space(owner: str, action_space: Any) -> None:
 class _QuadraticHeads(kusari.Chain, StateQFunction):
     """The NAF heads shared by the quadratic Q-functions: ``V``, ``mu`` and ``L`` (``P = L L^T``).
 
-    Subclasses set ``hidden_layers`` (states to features) and define :meth:`_features`.
+    Subclasses call ``__init__`` (which checks and keeps the sizes), then set
+    ``hidden_layers`` (states to features), then call :meth:`_init_heads`; they define
+    :meth:`_features`.
     """
+
+    def __init__(
+        self,
+        owner: str,
+        n_input_channels: int,
+        n_hidden_channels: int,
+        n_hidden_layers: int,
+        action_space: Any,
+    ) -> None:
+        if n_hidden_layers < 1:
+            raise ValueError(f"{owner}: n_hidden_layers must be >= 1, got {n_hidden_layers}")
+        _check_action_space(owner, action_space)
+        super().__init__()
+        self.n_input_channels = n_input_channels
+        self.n_hidden_layers = n_hidden_layers
+        self.n_hidden_channels = n_hidden_channels
 
     def _init_heads(
         self, n_hidden_channels: int, n_dim_action: int, action_space: Any, scale_mu: bool
@@ -268,14 +286,13 @@ class FCQuadraticStateQFunction(_QuadraticHeads):
         action_space: Any,
         scale_mu: bool = True,
     ) -> None:
-        owner = "FCQuadraticStateQFunction"
-        if n_hidden_layers < 1:
-            raise ValueError(f"{owner}: n_hidden_layers must be >= 1, got {n_hidden_layers}")
-        _check_action_space(owner, action_space)
-        super().__init__()
-        self.n_input_channels = n_input_channels
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
+        super().__init__(
+            "FCQuadraticStateQFunction",
+            n_input_channels,
+            n_hidden_channels,
+            n_hidden_layers,
+            action_space,
+        )
         sizes = [n_input_channels] + [n_hidden_channels] * n_hidden_layers
         with self.init_scope():
             self.hidden_layers = kusari.ChainList(
@@ -317,14 +334,13 @@ class FCBNQuadraticStateQFunction(_QuadraticHeads):
         scale_mu: bool = True,
         normalize_input: bool = True,
     ) -> None:
-        owner = "FCBNQuadraticStateQFunction"
-        if n_hidden_layers < 1:
-            raise ValueError(f"{owner}: n_hidden_layers must be >= 1, got {n_hidden_layers}")
-        _check_action_space(owner, action_space)
-        super().__init__()
-        self.n_input_channels = n_input_channels
-        self.n_hidden_layers = n_hidden_layers
-        self.n_hidden_channels = n_hidden_channels
+        super().__init__(
+            "FCBNQuadraticStateQFunction",
+            n_input_channels,
+            n_hidden_channels,
+            n_hidden_layers,
+            action_space,
+        )
         with self.init_scope():
             self.hidden_layers = MLPBN(
                 n_input_channels,
