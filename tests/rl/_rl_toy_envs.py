@@ -69,7 +69,7 @@ class PointEnv(gymnasium.Env):
         self._t += 1
         a = float(np.clip(np.asarray(action, dtype=np.float64).reshape(-1)[0], -1.0, 1.0))
         self._x = float(np.clip(self._x + 0.2 * a, -1.0, 1.0))
-        return self._obs(), -self._x**2, False, self._t >= self.max_steps, {}
+        return self._obs(), -(self._x**2), False, self._t >= self.max_steps, {}
 
 
 def make_chain_vector_env(num_envs: int = 4, **kwargs: Any) -> gymnasium.vector.SyncVectorEnv:

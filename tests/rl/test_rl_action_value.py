@@ -151,9 +151,7 @@ def test_distributional_gradients():
     p, z = _dist()
     actions = numpy.array([1, 0, 1])
     gradient_check.check_backward(
-        lambda x: DistributionalDiscreteActionValue(x, z).evaluate_actions_as_distribution(
-            actions
-        ),
+        lambda x: DistributionalDiscreteActionValue(x, z).evaluate_actions_as_distribution(actions),
         p,
         _rand(3, 5, seed=1),
         eps=1e-2,

@@ -38,8 +38,12 @@ def test_mlp_matches_numpy_and_registers_its_layers():
     expected = h @ mlp.output.W.array.T + mlp.output.b.array
     numpy.testing.assert_allclose(mlp(x).array, expected, rtol=1e-5)
     assert sorted(name for name, _ in mlp.namedparams()) == [
-        "/hidden_layers/0/W", "/hidden_layers/0/b", "/hidden_layers/1/W", "/hidden_layers/1/b",
-        "/output/W", "/output/b",
+        "/hidden_layers/0/W",
+        "/hidden_layers/0/b",
+        "/hidden_layers/1/W",
+        "/hidden_layers/1/b",
+        "/output/W",
+        "/output/b",
     ]
 
 
@@ -126,8 +130,9 @@ def test_empirical_normalization_statistics_match_numpy():
         mean, var = seen.mean(axis=0), seen.var(axis=0)
         numpy.testing.assert_allclose(norm.mean, mean, rtol=1e-5, atol=1e-6)
         numpy.testing.assert_allclose(norm.std, numpy.sqrt(var), rtol=1e-5)
-        numpy.testing.assert_allclose(y, (batch - mean) / numpy.sqrt(var + 1e-2), rtol=1e-4,
-                                      atol=1e-5)
+        numpy.testing.assert_allclose(
+            y, (batch - mean) / numpy.sqrt(var + 1e-2), rtol=1e-4, atol=1e-5
+        )
     assert norm.count == 20
 
 
@@ -163,7 +168,7 @@ def test_empirical_normalization_accepts_variables():
     assert isinstance(y, kusari.Variable)
     F.sum(y).backward()
     numpy.testing.assert_allclose(
-        x.grad, numpy.broadcast_to((norm.std ** 2 + 1e-2) ** -0.5, (4, 2)), rtol=1e-5
+        x.grad, numpy.broadcast_to((norm.std**2 + 1e-2) ** -0.5, (4, 2)), rtol=1e-5
     )
 
 
@@ -181,8 +186,11 @@ def test_empirical_normalization_round_trip_keeps_statistics(tmp_path):
 
 def test_empirical_normalization_bad_inputs():
     norm = EmpiricalNormalization((2, 3))
-    with pytest.raises(ValueError, match=r"EmpiricalNormalization.experience: expected values of "
-                       r"shape \(2, 3\) along batch axis 0, got an input of shape \(4, 3, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"EmpiricalNormalization.experience: expected values of "
+        r"shape \(2, 3\) along batch axis 0, got an input of shape \(4, 3, 2\)",
+    ):
         norm(_x(4, 3, 2))
     with pytest.raises(ValueError, match=r"EmpiricalNormalization.__call__: expected values"):
         norm(_x(4, 3), update=False)

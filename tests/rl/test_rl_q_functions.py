@@ -66,8 +66,9 @@ def test_fc_discrete_q_function_nonlinearity_and_no_hidden_layer():
         q_func(x).q_values.array, _mlp_reference(q_func.model, x, numpy.tanh), rtol=1e-5
     )
     linear = FCStateQFunctionWithDiscreteAction(4, 2, 8, 0)
-    numpy.testing.assert_allclose(linear(x).q_values.array, _mlp_reference(linear.model, x),
-                                  rtol=1e-5)
+    numpy.testing.assert_allclose(
+        linear(x).q_values.array, _mlp_reference(linear.model, x), rtol=1e-5
+    )
 
 
 def test_fc_discrete_last_wscale_scales_the_output_weights():
@@ -75,8 +76,9 @@ def test_fc_discrete_last_wscale_scales_the_output_weights():
     small = FCStateQFunctionWithDiscreteAction(400, 50, 400, 1, last_wscale=1e-2)
     numpy.random.seed(0)
     big = FCStateQFunctionWithDiscreteAction(400, 50, 400, 1)
-    numpy.testing.assert_allclose(small.model.output.W.array, big.model.output.W.array * 1e-2,
-                                  rtol=1e-5)
+    numpy.testing.assert_allclose(
+        small.model.output.W.array, big.model.output.W.array * 1e-2, rtol=1e-5
+    )
     assert big.model.output.W.array.std() == pytest.approx(1 / numpy.sqrt(400), rel=0.05)
 
 
@@ -167,8 +169,9 @@ def test_dueling_dqn_combines_the_streams():
     h = q_func._features(x)
     v = q_func.v_stream(h).array
     a = q_func.a_stream(h).array
-    numpy.testing.assert_allclose(av.q_values.array, v + a - a.mean(axis=1, keepdims=True),
-                                  rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(
+        av.q_values.array, v + a - a.mean(axis=1, keepdims=True), rtol=1e-5, atol=1e-6
+    )
     assert q_func.conv_layers[0].b.array[0] == pytest.approx(0.1)
 
 
@@ -227,8 +230,13 @@ def test_fc_quadratic_gradient_through_the_model():
     a = _obs(4, 2, seed=1)
     params = [q_func.mu.W, q_func.mat_diag.W, q_func.mat_non_diag.b, q_func.v.b]
     gradient_check.check_backward(
-        lambda s: q_func(s).evaluate_actions(a), x, _obs(4, 1, seed=2)[:, 0], params=params,
-        eps=1e-2, atol=1e-3, rtol=1e-2,
+        lambda s: q_func(s).evaluate_actions(a),
+        x,
+        _obs(4, 1, seed=2)[:, 0],
+        params=params,
+        eps=1e-2,
+        atol=1e-3,
+        rtol=1e-2,
     )
 
 
@@ -254,8 +262,7 @@ def test_fc_sa_q_function_matches_numpy():
     s, a = _obs(5, 3), _obs(5, 2, seed=1)
     y = q_func(s, a)
     assert y.shape == (5, 1)
-    numpy.testing.assert_allclose(y.array, _mlp_reference(q_func, numpy.hstack([s, a])),
-                                  rtol=1e-5)
+    numpy.testing.assert_allclose(y.array, _mlp_reference(q_func, numpy.hstack([s, a])), rtol=1e-5)
     assert FCSAQFunction(3, 2, 8, 0)(s, a).shape == (5, 1)
 
 
@@ -263,7 +270,11 @@ def test_fc_sa_q_function_gradient_with_respect_to_the_action():
     q_func = FCSAQFunction(3, 2, 8, 1, nonlinearity=F.tanh)
     s = _obs(4, 3)
     gradient_check.check_backward(
-        lambda a: q_func(s, a), _obs(4, 2, seed=1), _obs(4, 1, seed=2), eps=1e-2, atol=1e-3,
+        lambda a: q_func(s, a),
+        _obs(4, 2, seed=1),
+        _obs(4, 1, seed=2),
+        eps=1e-2,
+        atol=1e-3,
         rtol=1e-2,
     )
 
@@ -286,8 +297,9 @@ def test_late_action_sa_q_functions():
     s, a = _obs(5, 3), _obs(5, 2, seed=1)
     late = FCLateActionSAQFunction(3, 2, 8, 2)
     h = numpy.maximum(s @ late.obs_mlp.output.W.array.T + late.obs_mlp.output.b.array, 0)
-    numpy.testing.assert_allclose(late(s, a).array, _mlp_reference(late.mlp, numpy.hstack([h, a])),
-                                  rtol=1e-5)
+    numpy.testing.assert_allclose(
+        late(s, a).array, _mlp_reference(late.mlp, numpy.hstack([h, a])), rtol=1e-5
+    )
     assert late.output is late.mlp.output
     assert FCBNLateActionSAQFunction(3, 2, 8, 2)(s, a).shape == (5, 1)
     with pytest.raises(ValueError, match="FCLateActionSAQFunction: n_hidden_layers must be >= 1"):

@@ -36,8 +36,9 @@ def test_fc_v_function_nonlinearity_and_last_wscale():
     v = FCVFunction(4, 1, 8, nonlinearity=F.tanh, last_wscale=1e-3)
     numpy.random.seed(1)
     plain = FCVFunction(4, 1, 8, nonlinearity=F.tanh)
-    numpy.testing.assert_allclose(v.model.output.W.array, plain.model.output.W.array * 1e-3,
-                                  rtol=1e-5)
+    numpy.testing.assert_allclose(
+        v.model.output.W.array, plain.model.output.W.array * 1e-3, rtol=1e-5
+    )
     x = _obs(3, 4)
     numpy.testing.assert_allclose(v(x).array, _reference(v.model, x, numpy.tanh), rtol=1e-5)
 

@@ -36,8 +36,11 @@ class LowerTriangularMatrix(FunctionNode):
         )
         n = diag.shape[1]
         type_check.expect_equal(
-            _FNAME, "non_diag.shape[1]", non_diag.shape[1],
-            f"n (n - 1) / 2 with n = diag.shape[1] = {n}", n * (n - 1) // 2,
+            _FNAME,
+            "non_diag.shape[1]",
+            non_diag.shape[1],
+            f"n (n - 1) / 2 with n = diag.shape[1] = {n}",
+            n * (n - 1) // 2,
         )
 
     def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -49,7 +52,7 @@ class LowerTriangularMatrix(FunctionNode):
         y = xp.zeros((batch_size, n, n), dtype=diag.dtype)
         y[:, rows, cols] = non_diag
         y[:, d, d] = diag
-        return y,
+        return (y,)
 
     def backward(self, indexes: tuple[int, ...], grad_outputs: tuple) -> tuple:
         """Gather the gradient's diagonal and strictly lower entries."""
@@ -62,7 +65,7 @@ class LowerTriangularMatrixGrad(FunctionNode):
 
     def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         """Gather the diagonal and the strictly lower triangle."""
-        gy, = inputs
+        (gy,) = inputs
         xp = backend.get_array_module(gy)
         d, rows, cols = _indices(xp, gy.shape[1])
         return gy[:, d, d], gy[:, rows, cols]

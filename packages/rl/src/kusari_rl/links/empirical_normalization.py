@@ -82,7 +82,7 @@ class EmpiricalNormalization(Link):
     def _check_shape(self, what: str, x: Any) -> None:
         shape = x.shape
         axis = self.batch_axis % len(shape) if shape else 0
-        if shape[:axis] + shape[axis + 1:] != self.shape:
+        if shape[:axis] + shape[axis + 1 :] != self.shape:
             raise ValueError(
                 f"EmpiricalNormalization.{what}: expected values of shape {self.shape} along "
                 f"batch axis {self.batch_axis}, got an input of shape {shape}"

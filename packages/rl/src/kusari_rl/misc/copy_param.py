@@ -61,9 +61,7 @@ def soft_copy_param(target_link: Link, source_link: Link, tau: float) -> None:
         dst += tau * (src - dst)
 
 
-def synchronize_parameters(
-    src: Link, dst: Link, method: str, tau: float | None = None
-) -> None:
+def synchronize_parameters(src: Link, dst: Link, method: str, tau: float | None = None) -> None:
     """Update a target network from its source: ``'hard'`` copies, ``'soft'`` averages.
 
     Args:
@@ -82,6 +80,4 @@ def synchronize_parameters(
             raise ValueError("synchronize_parameters: method 'soft' needs tau")
         soft_copy_param(dst, src, tau)
     else:
-        raise ValueError(
-            f"synchronize_parameters: method must be 'hard' or 'soft', got {method!r}"
-        )
+        raise ValueError(f"synchronize_parameters: method must be 'hard' or 'soft', got {method!r}")
