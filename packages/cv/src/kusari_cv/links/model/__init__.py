@@ -1,0 +1,5 @@
+"""Models of ``kusari_cv.links``, after ``chainercv.links.model``."""
+
+from kusari_cv.links.model import ssd
+
+__all__ = ["ssd"]
