@@ -1,5 +1,6 @@
 """Evaluation metrics for detection and semantic segmentation, after ChainerCV."""
 
+from kusari_cv.evaluations.eval_detection_coco import eval_detection_coco
 from kusari_cv.evaluations.eval_detection_voc import (
     calc_detection_voc_ap,
     calc_detection_voc_prec_rec,
@@ -16,6 +17,7 @@ __all__ = [
     "calc_detection_voc_prec_rec",
     "calc_semantic_segmentation_confusion",
     "calc_semantic_segmentation_iou",
+    "eval_detection_coco",
     "eval_detection_voc",
     "eval_semantic_segmentation",
 ]

@@ -12,6 +12,11 @@ from kusari_cv.links.model.ssd.ssd_vgg16 import (
     VGG16Extractor300,
     VGG16Extractor512,
 )
+from kusari_cv.links.model.ssd.transforms import (
+    random_crop_with_bbox_constraints,
+    random_distort,
+    resize_with_random_interpolation,
+)
 
 __all__ = [
     "SSD",
@@ -24,4 +29,7 @@ __all__ = [
     "VGG16Extractor300",
     "VGG16Extractor512",
     "multibox_loss",
+    "random_crop_with_bbox_constraints",
+    "random_distort",
+    "resize_with_random_interpolation",
 ]
