@@ -8,6 +8,7 @@ from kusari.dataset.dataset_mixin import DatasetMixin
 from kusari.dataset.download import (
     cache_or_load_file,
     cached_download,
+    download_file,
     get_dataset_directory,
     get_dataset_root,
     set_dataset_root,
@@ -19,6 +20,7 @@ __all__ = [
     "Iterator",
     "cache_or_load_file",
     "cached_download",
+    "download_file",
     "concat_examples",
     "get_dataset_directory",
     "get_dataset_root",

@@ -90,7 +90,7 @@ def cached_download(url: str) -> str:
     os.makedirs(cache_root, exist_ok=True)
     cache_path = os.path.join(cache_root, hashlib.md5(url.encode("utf-8")).hexdigest())
     if not os.path.exists(cache_path):
-        _download_file(url, cache_path)
+        download_file(url, cache_path)
     return cache_path
 
 
@@ -129,28 +129,44 @@ def cache_or_load_file(
     return content
 
 
-def _download_file(url: str, path: str, desc: str | None = None) -> None:
-    """Download ``url`` to ``path`` through a temporary file beside it (see ``atomic_path``).
+def download_file(
+    url: str, path: str, desc: str | None = None, check: Callable[[str], None] | None = None
+) -> None:
+    """Download ``url`` to ``path`` atomically, with a progress bar on standard error.
+
+    The file is written to a temporary file beside ``path`` and renamed over it only when
+    complete (and accepted by ``check``), so ``path`` never holds a partial or rejected file.
+    Kusari's own helper; :func:`cached_download` and the add-ons' model downloads use it.
+
+    Args:
+        url: URL of the file (any scheme :mod:`urllib.request` opens).
+        path: Where to store the file; its folder must exist.
+        desc: Label of the progress bar (default ``'Downloading <url>'``).
+        check: Called with the temporary file's path before the rename; raising rejects the
+            download (e.g. a checksum mismatch) and nothing is left at ``path``.
 
     Raises:
-        urllib.error.URLError: The download failed (nothing is left at ``path``).
+        urllib.error.URLError: The download failed (an ``OSError``; nothing is left at
+            ``path``).
     """
-    with (
-        atomic_path(path) as temp_path,
-        open(temp_path, "wb") as out,
-        urllib.request.urlopen(url, timeout=_TIMEOUT_S) as res,
-    ):
-        total = res.headers.get("Content-Length")
-        with tqdm(
-            total=int(total) if total else None,
-            unit="B",
-            unit_scale=True,
-            desc=desc or f"Downloading {url}",
-            file=sys.stderr,
-        ) as bar:
-            while chunk := res.read(_CHUNK_SIZE):
-                out.write(chunk)
-                bar.update(len(chunk))
+    with atomic_path(path) as temp_path:
+        with (
+            open(temp_path, "wb") as out,
+            urllib.request.urlopen(url, timeout=_TIMEOUT_S) as res,
+        ):
+            total = res.headers.get("Content-Length")
+            with tqdm(
+                total=int(total) if total else None,
+                unit="B",
+                unit_scale=True,
+                desc=desc or f"Downloading {url}",
+                file=sys.stderr,
+            ) as bar:
+                while chunk := res.read(_CHUNK_SIZE):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+        if check is not None:
+            check(temp_path)
 
 
 def _file_md5(path: str) -> str:
@@ -159,4 +175,3 @@ def _file_md5(path: str) -> str:
         while chunk := f.read(_CHUNK_SIZE):
             digest.update(chunk)
     return digest.hexdigest()
-

@@ -18,9 +18,9 @@ import numpy
 
 from kusari.configuration import config
 from kusari.dataset.download import (
-    _download_file,
     _file_md5,
     cache_or_load_file,
+    download_file,
     get_dataset_directory,
 )
 from kusari.datasets.tuple_dataset import TupleDataset
@@ -155,7 +155,7 @@ def _fetch(name: str, directory: str) -> str:
         for base in _base_urls():
             url = base.rstrip("/") + "/" + name
             try:
-                _download_file(url, path, desc=name)
+                download_file(url, path, desc=name)
                 break
             except OSError as e:
                 errors.append(f"{url}: {e}")

@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import tarfile
-import tempfile
 import urllib.parse
-import urllib.request
 import zipfile
-from typing import BinaryIO
 
-from tqdm import tqdm
-
-from kusari.dataset import get_dataset_root
+from kusari.dataset import download_file, get_dataset_root
 
 _CHUNK_SIZE = 1 << 16
-_TIMEOUT_S = 60
 _TAR_MODES = {".tar": "r:", ".gz": "r:gz", ".tgz": "r:gz"}
 
 
@@ -126,39 +119,19 @@ def extractall(
 
 
 def _download_atomically(url: str, path: str, sha256: str | None) -> None:
-    """Download ``url`` to a temporary file beside ``path``, check it, then rename it."""
-    fd, temp_path = tempfile.mkstemp(prefix=".tmp_", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                _copy_with_progress(url, out)
-            except OSError as e:
-                raise OSError(
-                    f"download: could not download {url} ({e}); to work offline, download it "
-                    f"elsewhere and place the file at {path}"
-                ) from e
+    """Download ``url`` to ``path`` through core's atomic downloader, checking it first."""
+
+    def check(temp_path: str) -> None:
         if sha256 is not None:
             _check_sha256(temp_path, sha256, url, remove_on_mismatch=True)
-        os.replace(temp_path, path)
-    finally:
-        if os.path.exists(temp_path):
-            os.remove(temp_path)
 
-
-def _copy_with_progress(url: str, out: BinaryIO) -> None:
-    """Stream ``url`` into the binary file ``out``, showing a tqdm bar on standard error."""
-    with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as res:
-        total = res.headers.get("Content-Length")
-        with tqdm(
-            total=int(total) if total else None,
-            unit="B",
-            unit_scale=True,
-            desc=f"Downloading {url}",
-            file=sys.stderr,
-        ) as bar:
-            while chunk := res.read(_CHUNK_SIZE):
-                out.write(chunk)
-                bar.update(len(chunk))
+    try:
+        download_file(url, path, check=check)
+    except OSError as e:
+        raise OSError(
+            f"download: could not download {url} ({e}); to work offline, download it "
+            f"elsewhere and place the file at {path}"
+        ) from e
 
 
 def _check_sha256(path: str, sha256: str, url: str, remove_on_mismatch: bool) -> None:
