@@ -120,6 +120,73 @@ def test_nms_empty_and_errors():
         non_maximum_suppression(bbox, 0.5, limit=-1)
 
 
+def _chainercv_order_nms(bbox, thresh, score=None, limit=None):
+    # ChainerCV's arithmetic, one selected box against all remaining ones, as a reference that
+    # must match bit for bit (IoUs exactly at the threshold included).
+    order = numpy.arange(len(bbox)) if score is None else numpy.argsort(score, kind="stable")[::-1]
+    sorted_bbox = bbox[order]
+    area = numpy.prod(sorted_bbox[:, 2:] - sorted_bbox[:, :2], axis=1)
+    candidate = numpy.arange(len(bbox))
+    selected = []
+    while candidate.size > 0 and (limit is None or len(selected) < limit):
+        top, rest = candidate[0], candidate[1:]
+        selected.append(int(order[top]))
+        top_left = numpy.maximum(sorted_bbox[top, :2], sorted_bbox[rest, :2])
+        bottom_right = numpy.minimum(sorted_bbox[top, 2:], sorted_bbox[rest, 2:])
+        inter = numpy.prod(bottom_right - top_left, axis=1) * (top_left < bottom_right).all(1)
+        with numpy.errstate(invalid="ignore", divide="ignore"):
+            iou = inter / (area[rest] + area[top] - inter)
+        candidate = rest[~(iou >= thresh)]
+    return selected
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("limit", [None, 50])
+def test_nms_large_random_with_ties_matches_reference(seed, limit):
+    rng = numpy.random.default_rng(100 + seed)
+    n = 600
+    top_left = rng.uniform(0, 100, size=(n, 2))
+    size = rng.uniform(3, 30, size=(n, 2))
+    bbox = numpy.concatenate((top_left, top_left + size), axis=1).astype(numpy.float32)
+    bbox[rng.integers(0, n, size=50)] = bbox[rng.integers(0, n, size=50)]  # duplicate boxes
+    score = rng.integers(0, 8, size=n).astype(numpy.float32)  # many equal scores
+    for thresh in (0.2, 0.45, 0.7):
+        selected = non_maximum_suppression(bbox, thresh, score, limit)
+        assert selected.dtype == numpy.int32
+        assert selected.tolist() == _reference_nms(bbox, thresh, score, limit)
+        assert selected.tolist() == _chainercv_order_nms(bbox, thresh, score, limit)
+
+
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64, numpy.int32])
+@pytest.mark.parametrize("thresh", [0.25, 0.5, 1 / 3, 0.0, -1.0, 1.0])
+def test_nms_iou_at_threshold_and_degenerate_boxes(dtype, thresh):
+    # Integer boxes on a small grid give IoUs exactly equal to 0.25, 1/3, 0.5 and 1; empty
+    # and inverted boxes give IoUs of 0 or NaN.
+    rng = numpy.random.default_rng(7)
+    n = 400
+    top_left = rng.integers(0, 12, size=(n, 2))
+    size = rng.integers(-1, 5, size=(n, 2))
+    bbox = numpy.concatenate((top_left, top_left + size), axis=1).astype(dtype)
+    score = rng.integers(0, 3, size=n).astype(numpy.float32)
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        selected = non_maximum_suppression(bbox, thresh, score)
+        selected_no_score = non_maximum_suppression(bbox, thresh, limit=30)
+    assert selected.tolist() == _chainercv_order_nms(bbox, thresh, score)
+    assert selected_no_score.tolist() == _chainercv_order_nms(bbox, thresh, limit=30)
+
+
+def test_nms_nan_boxes_are_kept_like_chainercv():
+    bbox = numpy.array(
+        [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, numpy.nan, 4], [0, 0, 4, 4], [1, 1, 4, 4]],
+        dtype=numpy.float32,
+    )
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        selected = non_maximum_suppression(bbox, 0.5)
+    # Two empty boxes have IoU 0 / 0 = NaN (kept); box 4 overlaps box 3 by 9 / 16.
+    assert selected.tolist() == [0, 1, 2, 3]
+    assert selected.tolist() == _chainercv_order_nms(bbox, 0.5)
+
+
 @pytest.mark.gpu
 def test_nms_cupy_matches_numpy():
     cupy = pytest.importorskip("cupy")

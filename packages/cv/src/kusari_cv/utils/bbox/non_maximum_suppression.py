@@ -27,9 +27,11 @@ def non_maximum_suppression(
     ``None``; equal scores are visited from the highest index to the lowest, as ChainerCV's
     ``argsort()[::-1]`` does). A box is selected when its IoU (see
     :func:`~kusari_cv.utils.bbox_iou`) with every box selected so far is less than ``thresh``;
-    a box whose IoU with a selected box is ``>= thresh`` is suppressed. The work is vectorized per
-    selected box: each selection suppresses all remaining boxes at once, which gives the same
-    result as the sequential algorithm.
+    a box whose IoU with a selected box is ``>= thresh`` is suppressed (a NaN IoU, from two
+    empty boxes, does not suppress). The work is vectorized per selected box: each selection
+    suppresses all remaining boxes at once, on compacted per-coordinate arrays, which gives the
+    same result as the sequential algorithm, with each IoU computed bit for bit as ChainerCV
+    does.
 
     Used as post-processing of object detectors, e.g. Liu et al., "SSD: Single Shot MultiBox
     Detector", ECCV 2016.
@@ -67,17 +69,33 @@ def non_maximum_suppression(
         order = _descending_order(xp, score)
     bbox = bbox[order]
     area = xp.prod(bbox[:, 2:] - bbox[:, :2], axis=1)
+    # The remaining candidates, one contiguous array per coordinate, compacted after every
+    # selection; the IoU below does ChainerCV's operations in its order (bit-identical).
     candidate = xp.arange(n_bbox)
+    y_min, x_min, y_max, x_max = (xp.ascontiguousarray(bbox[:, k]) for k in range(4))
     selected = []
     while candidate.size > 0 and (limit is None or len(selected) < limit):
-        top, rest = candidate[0], candidate[1:]
-        selected.append(top)
-        top_left = xp.maximum(bbox[top, :2], bbox[rest, :2])
-        bottom_right = xp.minimum(bbox[top, 2:], bbox[rest, 2:])
-        area_i = xp.prod(bottom_right - top_left, axis=1) * (top_left < bottom_right).all(axis=1)
-        iou = area_i / (area[rest] + area[top] - area_i)
+        selected.append(candidate[:1])
+        t_y_min, t_x_min, t_y_max, t_x_max, t_area = (
+            v[:1] for v in (y_min, x_min, y_max, x_max, area)
+        )
+        candidate, y_min, x_min, y_max, x_max, area = (
+            v[1:] for v in (candidate, y_min, x_min, y_max, x_max, area)
+        )
+        top = xp.maximum(t_y_min, y_min)
+        left = xp.maximum(t_x_min, x_min)
+        bottom = xp.minimum(t_y_max, y_max)
+        right = xp.minimum(t_x_max, x_max)
+        # ``area.dtype`` is the dtype ``xp.prod`` gives (int64 for int32 boxes, as ChainerCV's).
+        height = (bottom - top).astype(area.dtype, copy=False)
+        width = (right - left).astype(area.dtype, copy=False)
+        area_i = (height * width) * ((top < bottom) & (left < right))
+        iou = area_i / (area + t_area - area_i)
         # Written as ``~(iou >= thresh)`` so a NaN IoU (two empty boxes) keeps the box.
-        candidate = rest[~(iou >= thresh)]
+        keep = ~(iou >= thresh)
+        candidate, y_min, x_min, y_max, x_max, area = (
+            v[keep] for v in (candidate, y_min, x_min, y_max, x_max, area)
+        )
     if not selected:
         return xp.zeros((0,), dtype=numpy.int32)
-    return order[xp.stack(selected)].astype(numpy.int32)
+    return order[xp.concatenate(selected)].astype(numpy.int32)
