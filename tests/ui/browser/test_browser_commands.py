@@ -49,6 +49,14 @@ def wait_for(condition, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def _last_logged(out: Path, key: str):
+    """The value of ``key`` in the last entry of ``out/log``, or None while there is none."""
+    try:
+        return json.loads((out / "log").read_text())[-1].get(key)
+    except (FileNotFoundError, json.JSONDecodeError, IndexError):
+        return None
+
+
 def command_row(page, name: str):
     return page.locator(f'[data-testid="command-row"][data-name="{name}"]')
 
@@ -95,6 +103,8 @@ def test_snapshot_adjust_and_stop_a_running_training(page, live_server, tmp_path
         adjust.locator('[data-testid="command-status"]:text-is("applied")').wait_for()
         assert json.loads(adjust.locator('[data-testid="command-result"]').inner_text()) == {
             "lr": {"old": 0.1, "new": 0.025}}
+        # the new lr reaches the log with the next epoch's entry; stopping earlier races it
+        wait_for(lambda: _last_logged(out, "lr") == 0.025, 20, "a log entry with the new lr")
 
         # Stop (a second click confirms): the training ends on its own, finished.
         panel.locator('[data-testid="cmd-stop"]').click()
