@@ -27,6 +27,31 @@ def _check_size(name: str, size: Any, arg: str = "size") -> tuple[int, int]:
     return int(height), int(width)
 
 
+def _check_crop(name: str, img: Any, size: Any) -> tuple[int, int, int, int]:
+    """Check a crop of ``size`` from the CHW ``img``; return ``(H, W, H_out, W_out)``."""
+    _, height, width = _check_image(name, img)
+    out_h, out_w = _check_size(name, size)
+    if out_h > height or out_w > width:
+        raise ValueError(
+            f"{name}: size {(out_h, out_w)} is larger than the image {(height, width)}"
+        )
+    return height, width, out_h, out_w
+
+
+def _crop(
+    img: Any, y_offset: int, x_offset: int, size: tuple[int, int], copy: bool, return_param: bool
+) -> Any:
+    """Cut ``img[:, y_offset:, x_offset:]`` of ``size``; the tail the crop transforms share."""
+    y_slice = slice(y_offset, y_offset + size[0])
+    x_slice = slice(x_offset, x_offset + size[1])
+    out = img[:, y_slice, x_slice]
+    if copy:
+        out = out.copy()
+    if return_param:
+        return out, {"y_slice": y_slice, "x_slice": x_slice}
+    return out
+
+
 def _check_bbox(name: str, bbox: Any) -> None:
     """Check that ``bbox`` is an array of shape ``(R, 4)``."""
     shape = getattr(bbox, "shape", None)

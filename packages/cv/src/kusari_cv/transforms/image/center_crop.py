@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kusari_cv.transforms._check import _check_image, _check_size
+from kusari_cv.transforms._check import _check_crop, _crop
 
 
 def center_crop(
@@ -28,19 +28,7 @@ def center_crop(
     Raises:
         ValueError: If ``img`` is not CHW or ``size`` is larger than the image.
     """
-    _, height, width = _check_image("center_crop", img)
-    out_h, out_w = _check_size("center_crop", size)
-    if out_h > height or out_w > width:
-        raise ValueError(
-            f"center_crop: size {(out_h, out_w)} is larger than the image {(height, width)}"
-        )
+    height, width, out_h, out_w = _check_crop("center_crop", img, size)
     y_offset = int(round((height - out_h) / 2.0))
     x_offset = int(round((width - out_w) / 2.0))
-    y_slice = slice(y_offset, y_offset + out_h)
-    x_slice = slice(x_offset, x_offset + out_w)
-    out = img[:, y_slice, x_slice]
-    if copy:
-        out = out.copy()
-    if return_param:
-        return out, {"y_slice": y_slice, "x_slice": x_slice}
-    return out
+    return _crop(img, y_offset, x_offset, (out_h, out_w), copy, return_param)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from kusari_cv.transforms._check import _check_image, _check_size
+from kusari_cv.transforms._check import _check_crop, _crop
 
 
 def random_crop(
@@ -31,19 +31,7 @@ def random_crop(
     Raises:
         ValueError: If ``img`` is not CHW or ``size`` is larger than the image.
     """
-    _, height, width = _check_image("random_crop", img)
-    out_h, out_w = _check_size("random_crop", size)
-    if out_h > height or out_w > width:
-        raise ValueError(
-            f"random_crop: size {(out_h, out_w)} is larger than the image {(height, width)}"
-        )
+    height, width, out_h, out_w = _check_crop("random_crop", img, size)
     y_offset = int(np.random.randint(height - out_h + 1))
     x_offset = int(np.random.randint(width - out_w + 1))
-    y_slice = slice(y_offset, y_offset + out_h)
-    x_slice = slice(x_offset, x_offset + out_w)
-    out = img[:, y_slice, x_slice]
-    if copy:
-        out = out.copy()
-    if return_param:
-        return out, {"y_slice": y_slice, "x_slice": x_slice}
-    return out
+    return _crop(img, y_offset, x_offset, (out_h, out_w), copy, return_param)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kusari import backend
-from kusari_cv.transforms._check import _check_image, _check_size
+from kusari_cv.transforms._check import _check_crop
 
 
 def ten_crop(img: Any, size: tuple[int, int]) -> Any:
@@ -24,12 +24,7 @@ def ten_crop(img: Any, size: tuple[int, int]) -> Any:
     Raises:
         ValueError: If ``img`` is not CHW or ``size`` is larger than the image.
     """
-    _, height, width = _check_image("ten_crop", img)
-    out_h, out_w = _check_size("ten_crop", size)
-    if out_h > height or out_w > width:
-        raise ValueError(
-            f"ten_crop: size {(out_h, out_w)} is larger than the image {(height, width)}"
-        )
+    height, width, out_h, out_w = _check_crop("ten_crop", img, size)
     y_center = (height - out_h) // 2
     x_center = (width - out_w) // 2
     corners = (
