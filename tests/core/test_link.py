@@ -272,6 +272,31 @@ def test_save_load_npz_round_trip_with_exact_keys(tmp_path):
     assert dst.stats.count == 5 and type(dst.stats.count) is int
 
 
+def test_loading_into_a_lazy_parameter_casts_and_skips_the_initializer(tmp_path):
+    calls = []
+
+    def initializer(array):
+        calls.append(array.shape)
+        array[...] = 0
+
+    initializer.dtype = numpy.float16
+    src = Chain()
+    with src.init_scope():
+        src.p = Parameter(numpy.arange(6, dtype=numpy.float32).reshape(2, 3) / 4)
+    path = tmp_path / "p.npz"
+    save_npz(path, src)
+    dst = Chain()
+    with dst.init_scope():
+        dst.p = Parameter(initializer)
+    dst.p.zerograd()
+    load_npz(path, dst)
+    assert calls == []
+    assert dst.p.dtype == numpy.float16
+    numpy.testing.assert_array_equal(dst.p.array, src.p.array.astype(numpy.float16))
+    numpy.testing.assert_array_equal(dst.p.grad, numpy.zeros((2, 3), numpy.float16))
+    assert not numpy.shares_memory(dst.p.array, src.p.array)
+
+
 def test_lazy_linear_saves_none_and_loads_initialized_weights(tmp_path):
     lazy = Chain()
     with lazy.init_scope():

@@ -458,8 +458,7 @@ class Link:
             param = d[name]
             data = serializer(name, param.array)
             if param.array is None and data is not None:
-                param.initialize(data.shape)
-                backend.copyto(param.array, data)
+                param._initialize_from(data)
         for name in self._persistent:
             value = d[name]
             loaded = serializer(name, value)

@@ -461,6 +461,18 @@ class Parameter(Variable):
         if self._grad_var is not None:
             self.zerograd()
 
+    def _initialize_from(self, data: Any) -> None:
+        """Create the array as a copy of ``data`` in the parameter's dtype, on its device.
+
+        Loading saved weights into a lazily initialized parameter uses this instead of
+        :meth:`initialize`, which would first fill the array with random values only to have
+        them overwritten.
+        """
+        device = backend.get_device(self._init_device)
+        self._data = device.send(data).astype(self.dtype, copy=True)
+        if self._grad_var is not None:
+            self.zerograd()
+
     def zerograd(self) -> None:
         """Zero the gradient; before initialization, initialization will create zero grads."""
         if self._data is None:
