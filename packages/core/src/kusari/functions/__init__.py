@@ -4,6 +4,7 @@ from kusari.functions._variable_methods import install as _install_variable_meth
 from kusari.functions.activation.elu import elu
 from kusari.functions.activation.leaky_relu import leaky_relu
 from kusari.functions.activation.log_softmax import log_softmax
+from kusari.functions.activation.prelu import prelu
 from kusari.functions.activation.relu import relu
 from kusari.functions.activation.sigmoid import sigmoid
 from kusari.functions.activation.softmax import softmax
@@ -13,14 +14,17 @@ from kusari.functions.array.broadcast import broadcast, broadcast_to
 from kusari.functions.array.cast import cast
 from kusari.functions.array.concat import concat
 from kusari.functions.array.copy import copy
+from kusari.functions.array.depth2space import depth2space
 from kusari.functions.array.expand_dims import expand_dims
 from kusari.functions.array.flatten import flatten
 from kusari.functions.array.get_item import get_item
 from kusari.functions.array.hstack import hstack
 from kusari.functions.array.pad import pad
 from kusari.functions.array.reshape import reshape
+from kusari.functions.array.resize_images import resize_images
 from kusari.functions.array.select_item import select_item
 from kusari.functions.array.separate import separate
+from kusari.functions.array.space2depth import space2depth
 from kusari.functions.array.split_axis import split_axis
 from kusari.functions.array.squeeze import squeeze
 from kusari.functions.array.stack import stack
@@ -30,6 +34,7 @@ from kusari.functions.array.vstack import vstack
 from kusari.functions.array.where import where
 from kusari.functions.connection.convolution_2d import convolution_2d
 from kusari.functions.connection.deconvolution_2d import deconvolution_2d
+from kusari.functions.connection.dilated_convolution_2d import dilated_convolution_2d
 from kusari.functions.connection.linear import linear
 from kusari.functions.evaluation.accuracy import accuracy
 from kusari.functions.loss.huber_loss import huber_loss
@@ -63,6 +68,10 @@ from kusari.functions.normalization.batch_normalization import (
 )
 from kusari.functions.pooling.average_pooling_2d import average_pooling_2d
 from kusari.functions.pooling.max_pooling_2d import max_pooling_2d
+from kusari.functions.pooling.roi_average_align_2d import roi_average_align_2d
+from kusari.functions.pooling.roi_max_pooling_2d import roi_max_pooling_2d
+from kusari.functions.pooling.roi_pooling_2d import roi_pooling_2d
+from kusari.functions.pooling.unpooling_2d import unpooling_2d
 
 _install_variable_methods()
 
@@ -81,6 +90,8 @@ __all__ = [
     "convolution_2d",
     "copy",
     "deconvolution_2d",
+    "depth2space",
+    "dilated_convolution_2d",
     "dropout",
     "elu",
     "exp",
@@ -110,8 +121,13 @@ __all__ = [
     "min",
     "minimum",
     "pad",
+    "prelu",
     "relu",
     "reshape",
+    "resize_images",
+    "roi_average_align_2d",
+    "roi_max_pooling_2d",
+    "roi_pooling_2d",
     "rsqrt",
     "select_item",
     "separate",
@@ -120,6 +136,7 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "softplus",
+    "space2depth",
     "split_axis",
     "sqrt",
     "square",
@@ -132,6 +149,7 @@ __all__ = [
     "swapaxes",
     "tanh",
     "transpose",
+    "unpooling_2d",
     "vstack",
     "where",
 ]

@@ -1,1 +1,5 @@
 """Activation functions."""
+
+from kusari.functions.activation.prelu import prelu
+
+__all__ = ["prelu"]

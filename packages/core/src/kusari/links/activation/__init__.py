@@ -1,0 +1,5 @@
+"""Activation links: activations with learnable parameters."""
+
+from kusari.links.activation.prelu import PReLU
+
+__all__ = ["PReLU"]
