@@ -133,7 +133,9 @@ def test_ssd300_arguments():
     with pytest.raises(ValueError, match="n_fg_class"):
         SSD300()
     with pytest.raises(ValueError, match="voc0712"):
-        SSD300(n_fg_class=20, pretrained_model="voc0712")
+        SSD300(n_fg_class=20, pretrained_model="voc2077")
+    with pytest.raises(ValueError, match="n_fg_class=20"):
+        SSD300(n_fg_class=5, pretrained_model="voc0712")
     model = SSD300(n_fg_class=2)
     with pytest.raises(ValueError, match="preset"):
         model.use_preset("fast")

@@ -87,9 +87,10 @@ def test_overwritable_value_is_kept(dataset_root, base_url):
     assert param == {"n_fg_class": 3}
 
 
-def test_overwritable_none_needs_a_value(dataset_root, base_url):
+def test_overwritable_none_needs_a_value_before_any_download(dataset_root, base_url):
     with pytest.raises(ValueError, match="n_fg_class must be given"):
         prepare_pretrained_model({"n_fg_class": None}, "imagenet", _models(base_url))
+    assert not (dataset_root / "models").exists()
 
 
 def test_wrong_checksum_discards_the_download(dataset_root, base_url):

@@ -45,13 +45,13 @@ def prepare_pretrained_model(
     """
     param = dict(param)
     default = {} if default is None else default
+    model = None
     path = None
     if pretrained_model is not None:
         name = os.fspath(pretrained_model)
         if name in models:
             model = models[name]
             _apply_model_param(param, name, model)
-            path = download_model(model["url"], model.get("sha256"))
         elif os.path.isfile(name):
             path = name
         else:
@@ -59,6 +59,16 @@ def prepare_pretrained_model(
                 f"prepare_pretrained_model: pretrained_model must be None, one of "
                 f"{sorted(models)} or the path of an existing .npz file, got {name!r}"
             )
+    _fill_defaults(param, default, pretrained_model)
+    if model is not None:
+        path = download_model(model["url"], model.get("sha256"))
+    return param, path
+
+
+def _fill_defaults(
+    param: dict[str, Any], default: Mapping[str, Any], pretrained_model: object
+) -> None:
+    """Replace the values still ``None`` in ``param`` with ``default``'s, or raise."""
     for key, value in param.items():
         if value is not None:
             continue
@@ -68,7 +78,6 @@ def prepare_pretrained_model(
                 f"{pretrained_model!r}"
             )
         param[key] = default[key]
-    return param, path
 
 
 def _apply_model_param(param: dict[str, Any], name: str, model: Mapping[str, Any]) -> None:

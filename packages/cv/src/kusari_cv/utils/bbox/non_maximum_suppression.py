@@ -90,7 +90,8 @@ def non_maximum_suppression(
         height = (bottom - top).astype(area.dtype, copy=False)
         width = (right - left).astype(area.dtype, copy=False)
         area_i = (height * width) * ((top < bottom) & (left < right))
-        iou = area_i / (area + t_area - area_i)
+        with numpy.errstate(invalid="ignore"):
+            iou = area_i / (area + t_area - area_i)
         # Written as ``~(iou >= thresh)`` so a NaN IoU (two empty boxes) keeps the box.
         keep = ~(iou >= thresh)
         candidate, y_min, x_min, y_max, x_max, area = (

@@ -14,6 +14,7 @@ from kusari import initializers
 from kusari_cv.links.model.ssd.multibox import Multibox
 from kusari_cv.links.model.ssd.normalize import Normalize
 from kusari_cv.links.model.ssd.ssd import SSD
+from kusari_cv.utils.link import prepare_pretrained_model
 
 _imagenet_mean = numpy.array((123, 117, 104), dtype=numpy.float32).reshape((-1, 1, 1))
 
@@ -38,7 +39,7 @@ class _VGG16(kusari.Chain):
             self.conv5_1 = L.Convolution2D(512, 3, pad=1)
             self.conv5_2 = L.Convolution2D(512, 3, pad=1)
             self.conv5_3 = L.Convolution2D(512, 3, pad=1)
-            self.conv6 = L.Convolution2D(1024, 3, pad=6, dilate=6)
+            self.conv6 = L.DilatedConvolution2D(1024, 3, pad=6, dilate=6)
             self.conv7 = L.Convolution2D(1024, 1)
 
     def forward(self, x: kusari.Variable | Any) -> list[kusari.Variable]:
@@ -121,16 +122,26 @@ class VGG16Extractor512(VGG16Extractor300):
         self._n_extra = 5
 
 
-def _check_model(name: str, n_fg_class: int | None, pretrained_model: str | None) -> int:
-    if pretrained_model is not None and not os.path.isfile(pretrained_model):
-        raise ValueError(
-            f"{name}: pretrained_model must be None or the path of a local .npz file, got "
-            f"{pretrained_model!r}; downloading named models ('voc0712', 'imagenet') is not "
-            "supported yet"
-        )
-    if n_fg_class is None:
-        raise ValueError(f"{name}: n_fg_class is required (e.g. 20 for PASCAL VOC)")
-    return int(n_fg_class)
+_URL = "https://chainercv-models.preferred.jp/"
+
+# ImageNet-trained VGG16 (fc6/fc7 reduced to conv6/conv7), stored under ``extractor/``: it
+# initializes the extractor's conv1_1 ... conv7 only; norm4, conv8_1 ... and the multibox head
+# keep their initial values, so any n_fg_class works with it.
+_imagenet_extractor = {
+    "url": _URL + "ssd_vgg16_imagenet_converted_2017_06_09.npz",
+    "sha256": None,
+}
+
+
+def _prepare(
+    n_fg_class: int | None,
+    pretrained_model: str | os.PathLike[str] | None,
+    models: dict[str, dict[str, Any]],
+) -> tuple[int, str | None, bool]:
+    """Resolve the constructor arguments: ``(n_fg_class, weight file or None, strict)``."""
+    param, path = prepare_pretrained_model({"n_fg_class": n_fg_class}, pretrained_model, models)
+    partial = pretrained_model is not None and os.fspath(pretrained_model) == "imagenet"
+    return int(param["n_fg_class"]), path, not partial
 
 
 class SSD300(SSD):
@@ -139,16 +150,40 @@ class SSD300(SSD):
     Source: Wei Liu et al. SSD: Single Shot MultiBox Detector. ECCV 2016.
 
     Args:
-        n_fg_class: Number of foreground classes.
-        pretrained_model: ``None`` or the path of an ``.npz`` file in Chainer's ``save_npz``
-            layout (``extractor/conv1_1/W``, ``multibox/loc/0/W``, ...), loaded strictly.
+        n_fg_class: Number of foreground classes; ``None`` takes it from the named pretrained
+            model (20 for ``'voc0712'``) and is an error otherwise.
+        pretrained_model: One of
+
+            - ``None``: random initialization;
+            - ``'voc0712'``: weights trained on PASCAL VOC 2007+2012 trainval (converted from
+              the authors' Caffe model); ``n_fg_class`` must be 20 or ``None``;
+            - ``'imagenet'``: VGG16 trained on ImageNet initializes ``extractor/conv1_1`` ...
+              ``extractor/conv7``; the rest keeps its initialization, and ``n_fg_class`` may be
+              any number;
+            - the path of an ``.npz`` file in Chainer's ``save_npz`` layout
+              (``extractor/conv1_1/W``, ``multibox/loc/0/W``, ...), loaded strictly.
+
+            Named weights are downloaded once into ``<dataset root>/models/``.
 
     Raises:
-        ValueError: ``n_fg_class`` is missing or ``pretrained_model`` is not a file.
+        ValueError: ``n_fg_class`` is missing or contradicts the named model, or
+            ``pretrained_model`` is neither ``None``, a known name nor a file.
+        OSError: Downloading a named model failed.
     """
 
-    def __init__(self, n_fg_class: int | None = None, pretrained_model: str | None = None) -> None:
-        n_fg_class = _check_model("SSD300", n_fg_class, pretrained_model)
+    _models = {
+        "voc0712": {
+            "param": {"n_fg_class": 20},
+            "url": _URL + "ssd300_voc0712_converted_2017_06_06.npz",
+            "sha256": None,
+        },
+        "imagenet": _imagenet_extractor,
+    }
+
+    def __init__(
+        self, n_fg_class: int | None = None, pretrained_model: str | os.PathLike[str] | None = None
+    ) -> None:
+        n_fg_class, path, strict = _prepare(n_fg_class, pretrained_model, self._models)
         super().__init__(
             extractor=VGG16Extractor300(),
             multibox=Multibox(
@@ -159,8 +194,8 @@ class SSD300(SSD):
             sizes=(30, 60, 111, 162, 213, 264, 315),
             mean=_imagenet_mean,
         )
-        if pretrained_model is not None:
-            kusari.serializers.load_npz(pretrained_model, self)
+        if path is not None:
+            kusari.serializers.load_npz(path, self, strict=strict)
 
 
 class SSD512(SSD):
@@ -169,16 +204,30 @@ class SSD512(SSD):
     Source: Wei Liu et al. SSD: Single Shot MultiBox Detector. ECCV 2016.
 
     Args:
-        n_fg_class: Number of foreground classes.
-        pretrained_model: ``None`` or the path of an ``.npz`` file in Chainer's ``save_npz``
-            layout, loaded strictly.
+        n_fg_class: Number of foreground classes; ``None`` takes it from the named pretrained
+            model (20 for ``'voc0712'``) and is an error otherwise.
+        pretrained_model: ``None``, ``'voc0712'``, ``'imagenet'`` or the path of an ``.npz``
+            file, as for :class:`SSD300`.
 
     Raises:
-        ValueError: ``n_fg_class`` is missing or ``pretrained_model`` is not a file.
+        ValueError: ``n_fg_class`` is missing or contradicts the named model, or
+            ``pretrained_model`` is neither ``None``, a known name nor a file.
+        OSError: Downloading a named model failed.
     """
 
-    def __init__(self, n_fg_class: int | None = None, pretrained_model: str | None = None) -> None:
-        n_fg_class = _check_model("SSD512", n_fg_class, pretrained_model)
+    _models = {
+        "voc0712": {
+            "param": {"n_fg_class": 20},
+            "url": _URL + "ssd512_voc0712_converted_2017_06_06.npz",
+            "sha256": None,
+        },
+        "imagenet": _imagenet_extractor,
+    }
+
+    def __init__(
+        self, n_fg_class: int | None = None, pretrained_model: str | os.PathLike[str] | None = None
+    ) -> None:
+        n_fg_class, path, strict = _prepare(n_fg_class, pretrained_model, self._models)
         super().__init__(
             extractor=VGG16Extractor512(),
             multibox=Multibox(
@@ -189,5 +238,5 @@ class SSD512(SSD):
             sizes=(35.84, 76.8, 153.6, 230.4, 307.2, 384.0, 460.8, 537.6),
             mean=_imagenet_mean,
         )
-        if pretrained_model is not None:
-            kusari.serializers.load_npz(pretrained_model, self)
+        if path is not None:
+            kusari.serializers.load_npz(path, self, strict=strict)
