@@ -226,3 +226,24 @@ def test_deconvolution_2d_bad_outsize_message():
     W = numpy.zeros((1, 1, 3, 3), numpy.float32)
     with pytest.raises(InvalidType, match=r"deconvolution_2d: outsize h \(9\) does not fit"):
         F.deconvolution_2d(x, W, stride=2, outsize=(9, 7))
+
+
+@pytest.mark.parametrize("block", [1, 50, 400])
+@pytest.mark.parametrize(
+    "x_shape, w_shape, stride, pad, dilate, groups",
+    [
+        ((2, 4, 9, 7), (6, 2, 3, 3), (1, 1), (1, 1), (1, 1), 2),
+        ((1, 3, 11, 8), (5, 3, 3, 2), (2, 1), (0, 1), (2, 1), 1),
+    ],
+)
+def test_convolution_2d_in_row_bands_matches_reference(
+    monkeypatch, block, x_shape, w_shape, stride, pad, dilate, groups
+):
+    # Large images are convolved a band of output rows at a time; a tiny band size sends these
+    # small inputs through that path (1 row, a few rows, or a ragged last band).
+    monkeypatch.setattr("kusari.functions._conv_utils._COL_BLOCK_SIZE", block)
+    x = _uniform(x_shape, numpy.float64, 0)
+    W = _uniform(w_shape, numpy.float64, 1)
+    y = F.convolution_2d(x, W, stride=stride, pad=pad, dilate=dilate, groups=groups)
+    expected = _conv_ref(x, W, stride=stride, pad=pad, dilate=dilate, groups=groups)
+    numpy.testing.assert_allclose(y.array, expected, rtol=1e-12, atol=1e-12)

@@ -66,6 +66,7 @@ from kusari.functions.normalization.batch_normalization import (
     batch_normalization,
     fixed_batch_normalization,
 )
+from kusari.functions.normalization.l2_normalization import normalize
 from kusari.functions.pooling.average_pooling_2d import average_pooling_2d
 from kusari.functions.pooling.max_pooling_2d import max_pooling_2d
 from kusari.functions.pooling.roi_average_align_2d import roi_average_align_2d
@@ -120,6 +121,7 @@ __all__ = [
     "mean_squared_error",
     "min",
     "minimum",
+    "normalize",
     "pad",
     "prelu",
     "relu",

@@ -15,6 +15,9 @@ from kusari import backend
 from kusari.utils import type_check
 from kusari.utils.conv import _add_windows, _im2col_view, col2im, get_conv_outsize
 
+# The most window elements :func:`conv_forward` copies at once (8 MiB of float32).
+_COL_BLOCK_SIZE = 1 << 21
+
 
 def pair(value: Any, fname: str, name: str, minimum: int) -> tuple[int, int]:
     """Return ``value`` (an int or a pair of ints) as a pair, each at least ``minimum``.
@@ -44,10 +47,22 @@ def conv_forward(x: Any, W: Any, sy: int, sx: int, ph: int, pw: int, dy: int, dx
     xp = backend.get_array_module(x)
     n = x.shape[0]
     out_c, c_g, kh, kw = W.shape
+    k = c_g * kh * kw
     col = _im2col_view(x, kh, kw, sy, sx, ph, pw, 0, cover_all, dy, dx)
     out_h, out_w = col.shape[4:]
-    col = col.reshape(n, groups, c_g * kh * kw, out_h * out_w)
-    y = xp.matmul(W.reshape(groups, out_c // groups, c_g * kh * kw), col)
+    w = W.reshape(groups, out_c // groups, k)
+    rows = max(1, _COL_BLOCK_SIZE // (n * groups * k * out_w))
+    if rows >= out_h:
+        y = xp.matmul(w, col.reshape(n, groups, k, out_h * out_w))
+        return y.reshape(n, out_c, out_h, out_w)
+    # A large image: copy the windows a band of output rows at a time, so that each band's
+    # copy stays in cache and no full-size copy of the windows is ever allocated.
+    y = xp.empty((n, groups, out_c // groups, out_h, out_w), dtype=xp.result_type(x, W))
+    col = col.reshape(n, groups, c_g, kh, kw, out_h, out_w)
+    for top in range(0, out_h, rows):
+        bottom = min(out_h, top + rows)
+        band = col[..., top:bottom, :].reshape(n, groups, k, (bottom - top) * out_w)
+        y[..., top:bottom, :] = xp.matmul(w, band).reshape(y[..., top:bottom, :].shape)
     return y.reshape(n, out_c, out_h, out_w)
 
 
