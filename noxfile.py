@@ -58,6 +58,13 @@ def tests_rl_slow(session: nox.Session) -> None:
 
 
 @nox.session
+def tests_cv_slow(session: nox.Session) -> None:
+    """Run kusari-cv's slow tests (SSD300 training, full-size model round trips, presets)."""
+    session.install(*_with_test_extra("core", "cv"))
+    session.run("pytest", "tests/cv", "-m", "slow", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Run ``ruff check`` on the whole repository (configuration in ruff.toml)."""
     session.install("ruff")
@@ -108,6 +115,17 @@ def bench_rl(session: nox.Session) -> None:
     """
     session.install("./packages/core", "./packages/rl[bench]")
     session.run("python", "benchmarks/rl/run.py", *session.posargs)
+
+
+@nox.session
+def bench_cv(session: nox.Session) -> None:
+    """Time kusari-cv's detectors on one image, single-threaded; posargs go to the script.
+
+    Runs benchmarks/cv/latency.py (SSD300, YOLOv3, Faster R-CNN VGG16 and FPN ResNet50, MTCNN),
+    e.g. ``nox -s bench_cv -- --models ssd300 mtcnn --rounds 10``.
+    """
+    session.install("./packages/core", "./packages/cv")
+    session.run("python", "benchmarks/cv/latency.py", *session.posargs)
 
 
 @nox.session

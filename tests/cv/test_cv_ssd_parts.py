@@ -113,6 +113,19 @@ def test_normalize():
         link(numpy.zeros((1, 4, 2, 2), numpy.float32))
 
 
+def test_normalize_gradient_is_finite_where_all_channels_are_zero():
+    # conv4_3 comes out of a ReLU: a pixel that is zero in every channel must not turn the
+    # gradients into NaN (the training run would go NaN after its first update).
+    x = numpy.random.RandomState(2).rand(1, 3, 2, 2).astype(numpy.float32)
+    x[0, :, 1, 1] = 0
+    v = kusari.Variable(x)
+    y = Normalize(3, initial=2)(v)
+    y.grad = numpy.ones_like(x)
+    y.backward()
+    assert numpy.isfinite(v.grad).all()
+    numpy.testing.assert_allclose(v.grad[0, :, 1, 1], 2 / 1e-5, rtol=1e-6)
+
+
 def test_multibox_shapes_and_order():
     head = Multibox(n_class=3, aspect_ratios=((2,), (2, 3)))
     xs = [numpy.ones((2, 5, 3, 3), numpy.float32), numpy.ones((2, 7, 1, 1), numpy.float32)]

@@ -52,7 +52,6 @@ class Normalize(kusari.Link):
             raise ValueError(
                 f"Normalize: expected x of shape (B, {self.scale.shape[0]}, H, W), got {x.shape}"
             )
-        norm = F.sqrt(F.sum(x * x, axis=1, keepdims=True)) + self.eps
-        x = x / F.broadcast_to(norm, x.shape)
+        x = F.normalize(x, eps=self.eps, axis=1)
         scale = F.reshape(self.scale, (1, -1, 1, 1))
         return x * F.broadcast_to(scale, x.shape)
