@@ -17,6 +17,11 @@ give few or no boxes above the 'visualize' score threshold, so the per-class NMS
 weights feed is mostly skipped, while the region proposal NMS of Faster R-CNN runs on its
 full input either way. The ``dets`` column shows how many boxes came out.
 
+The ``GMAC`` column counts the multiply-adds of the network's convolutions and fully connected
+layers in one ``predict`` (recorded from the function nodes that run), and ``floor ms`` divides
+them by the rate of a single-threaded float32 matrix product of 1024x1024 matrices measured in
+the same run: the time BLAS alone would need, a floor no im2col + BLAS implementation can beat.
+
     python benchmarks/cv/latency.py                       # every model, 5 rounds
     python benchmarks/cv/latency.py --models ssd300 mtcnn --rounds 10
 
@@ -41,6 +46,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kusari.dataset import get_dataset_root  # noqa: E402
+from kusari.function_node import FunctionNode  # noqa: E402
 from kusari_cv.transforms import resize  # noqa: E402
 from kusari_cv.utils import read_image  # noqa: E402
 
@@ -124,7 +130,46 @@ def _image(case: Case) -> np.ndarray:
     return img
 
 
-def _time(case: Case, rounds: int) -> dict[str, Any]:
+def _gemm_rate() -> float:
+    """Multiply-adds per second of a single-threaded float32 1024x1024 matrix product."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((1024, 1024), dtype=np.float32) for _ in range(2))
+    a @ b
+    best = min(_seconds(lambda: a @ b) for _ in range(5))
+    return 1024**3 / best
+
+
+def _seconds(func: Any) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def _count_macs(model: Any, img: np.ndarray) -> int:
+    """Multiply-adds of the convolutions and linear layers that one ``predict`` runs."""
+    macs = 0
+    original = FunctionNode.apply
+
+    def counting_apply(node: FunctionNode, inputs: Any) -> Any:
+        nonlocal macs
+        outputs = original(node, inputs)
+        name = type(node).__name__
+        if name == "Convolution2DFunction":
+            w = inputs[1].shape
+            macs += outputs[0].size * w[1] * w[2] * w[3]
+        elif name == "LinearFunction":
+            macs += outputs[0].size * inputs[1].shape[1]
+        return outputs
+
+    FunctionNode.apply = counting_apply
+    try:
+        model.predict([img])
+    finally:
+        FunctionNode.apply = original
+    return macs
+
+
+def _time(case: Case, rounds: int, gemm_rate: float) -> dict[str, Any]:
     """Time ``case``; the row of the table, with ``skipped`` set when it could not run."""
     img = _image(case)
     row: dict[str, Any] = {"model": case.name, "input": "x".join(map(str, img.shape[1:]))}
@@ -135,6 +180,9 @@ def _time(case: Case, rounds: int) -> dict[str, Any]:
         return row
     row["weights"] = weights
     outputs = model.predict([img])
+    macs = _count_macs(model, img)
+    row["gmac"] = macs / 1e9
+    row["floor_ms"] = 1000 * macs / gemm_rate
     seconds = []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -148,7 +196,8 @@ def _time(case: Case, rounds: int) -> dict[str, Any]:
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
     header = (
-        f"{'model':<26} {'input':>9} {'weights':>8} {'median ms':>10} {'min ms':>10} {'dets':>5}"
+        f"{'model':<26} {'input':>9} {'weights':>8} {'median ms':>10} {'min ms':>10} "
+        f"{'GMAC':>6} {'floor ms':>9} {'ratio':>6} {'dets':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -158,7 +207,8 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             continue
         print(
             f"{row['model']:<26} {row['input']:>9} {row['weights']:>8} "
-            f"{row['median_ms']:>10.1f} {row['min_ms']:>10.1f} {row['dets']:>5}"
+            f"{row['median_ms']:>10.1f} {row['min_ms']:>10.1f} {row['gmac']:>6.1f} "
+            f"{row['floor_ms']:>9.1f} {row['median_ms'] / row['floor_ms']:>6.2f} {row['dets']:>5}"
         )
 
 
@@ -170,7 +220,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error(f"--rounds must be >= 1, got {args.rounds}")
-    rows = [_time(case, args.rounds) for case in CASES if case.name in args.models]
+    gemm_rate = _gemm_rate()
+    print(f"single-threaded float32 GEMM: {gemm_rate / 1e9:.1f} GMAC/s")
+    rows = [_time(case, args.rounds, gemm_rate) for case in CASES if case.name in args.models]
     _print_table(rows)
     return rows
 
