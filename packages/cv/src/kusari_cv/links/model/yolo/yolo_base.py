@@ -161,3 +161,15 @@ class YOLOBase(kusari.Chain):
             labels.append(cpu.send(label))
             scores.append(cpu.send(score))
         return bboxes, labels, scores
+
+
+def _voc0712_models(file_name: str) -> dict[str, dict[str, Any]]:
+    """The ``_models`` table of a YOLO: ChainerCV's VOC 2007+2012 weights in ``file_name``."""
+    return {
+        "voc0712": {
+            "param": {"n_fg_class": 20},
+            "overwritable": (),
+            "url": "https://chainercv-models.preferred.jp/" + file_name,
+            "sha256": None,
+        },
+    }

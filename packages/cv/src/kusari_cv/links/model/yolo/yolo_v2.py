@@ -16,10 +16,9 @@ from kusari_cv.links.model.yolo.yolo_base import (
     _check_n_fg_class,
     _grid_anchors,
     _sigmoid,
+    _voc0712_models,
 )
 from kusari_cv.utils.link import prepare_pretrained_model
-
-_URL = "https://chainercv-models.preferred.jp/"
 
 
 def _leaky_relu(x: Any) -> kusari.Variable:
@@ -260,14 +259,7 @@ class YOLOv2(YOLOv2Base):
     """
 
     _extractor = Darknet19Extractor
-    _models = {
-        "voc0712": {
-            "param": {"n_fg_class": 20},
-            "overwritable": (),
-            "url": _URL + "yolo_v2_voc0712_converted_2018_05_03.npz",
-            "sha256": None,
-        },
-    }
+    _models = _voc0712_models("yolo_v2_voc0712_converted_2018_05_03.npz")
     _anchors = (
         (1.73145, 1.3221),
         (4.00944, 3.19275),
@@ -296,14 +288,7 @@ class YOLOv2Tiny(YOLOv2Base):
     """
 
     _extractor = DarknetExtractor
-    _models = {
-        "voc0712": {
-            "param": {"n_fg_class": 20},
-            "overwritable": (),
-            "url": _URL + "yolo_v2_tiny_voc0712_converted_2018_10_19.npz",
-            "sha256": None,
-        },
-    }
+    _models = _voc0712_models("yolo_v2_tiny_voc0712_converted_2018_10_19.npz")
     _anchors = (
         (1.19, 1.08),
         (4.41, 3.42),

@@ -16,10 +16,9 @@ from kusari_cv.links.model.yolo.yolo_base import (
     _check_n_fg_class,
     _grid_anchors,
     _sigmoid,
+    _voc0712_models,
 )
 from kusari_cv.utils.link import prepare_pretrained_model
-
-_URL = "https://chainercv-models.preferred.jp/"
 
 
 def _leaky_relu(x: Any) -> kusari.Variable:
@@ -152,14 +151,7 @@ class YOLOv3(YOLOBase):
     """
 
     _extractor = Darknet53Extractor
-    _models = {
-        "voc0712": {
-            "param": {"n_fg_class": 20},
-            "overwritable": (),
-            "url": _URL + "yolo_v3_voc0712_converted_2018_05_01.npz",
-            "sha256": None,
-        },
-    }
+    _models = _voc0712_models("yolo_v3_voc0712_converted_2018_05_01.npz")
     # (h, w) in input pixels, one triple per output scale (strides 32, 16, 8)
     _anchors = (
         ((90, 116), (198, 156), (326, 373)),
