@@ -242,6 +242,7 @@ def test_convolution_2d_in_row_bands_matches_reference(
     # Large images are convolved a band of output rows at a time; a tiny band size sends these
     # small inputs through that path (1 row, a few rows, or a ragged last band).
     monkeypatch.setattr("kusari.functions._conv_utils._COL_BLOCK_SIZE", block)
+    monkeypatch.setattr("kusari.functions._conv_utils._MIN_BAND_COLUMNS", 1)
     x = _uniform(x_shape, numpy.float64, 0)
     W = _uniform(w_shape, numpy.float64, 1)
     y = F.convolution_2d(x, W, stride=stride, pad=pad, dilate=dilate, groups=groups)

@@ -27,6 +27,8 @@ def _linear_ref(x, W, b=None, n_batch_axes=1):
     ((2, 2, 2), 1),
     ((2, 3, 4), 2),
     ((0, 4), 1),
+    ((0, 2, 3), 1),
+    ((2, 0, 3), 2),
 ])
 def test_linear(dtype, nobias, x_shape, n_batch_axes):
     in_size = int(numpy.prod(x_shape[n_batch_axes:]))

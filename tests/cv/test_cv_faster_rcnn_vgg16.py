@@ -116,6 +116,16 @@ def test_predict_end_to_end(model):
     assert sum(len(b) for b in bboxes) > 0
 
 
+def test_predict_with_no_proposal_returns_empty_arrays(model, monkeypatch):
+    # Proposals smaller than min_size are dropped; with a huge min_size none is left, and the
+    # head must still run on zero RoIs.
+    monkeypatch.setattr(model.rpn.proposal_layer, "min_size", 10000)
+    bboxes, labels, scores = model.predict([_img(2)])
+    assert bboxes[0].shape == (0, 4) and bboxes[0].dtype == np.float32
+    assert labels[0].shape == (0,) and labels[0].dtype == np.int32
+    assert scores[0].shape == (0,) and scores[0].dtype == np.float32
+
+
 def test_save_load_round_trip(model):
     img = _img(2)
     before = model.predict([img])

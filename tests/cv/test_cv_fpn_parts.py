@@ -381,6 +381,8 @@ def test_tiny_save_load_round_trip(tmp_path):
 def test_faster_rcnn_errors():
     with pytest.raises(ValueError, match="'masks'"):
         _tiny_faster_rcnn(return_values=("bboxes", "masks"))
+    with pytest.raises(ValueError, match="mask_head must be None.*got Link"):
+        _tiny_faster_rcnn(mask_head=kusari.Link())
     with pytest.raises(ValueError, match="return_values must be among"):
         _tiny_faster_rcnn(return_values=("boxes",))
     model = _tiny_faster_rcnn()

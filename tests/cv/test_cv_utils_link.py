@@ -4,9 +4,14 @@ import http.server
 import importlib
 import threading
 
+import numpy
 import pytest
 
+import kusari
+import kusari.links as L
+from kusari.serializers import save_npz
 from kusari_cv.utils import prepare_pretrained_model
+from kusari_cv.utils.link import _load_pretrained
 
 PAYLOAD = b"weights" * 100
 
@@ -115,3 +120,34 @@ def test_unknown_name_lists_the_choices(tmp_path):
 def test_offline_named_model_says_where_to_place_the_file(dataset_root):
     with pytest.raises(OSError, match="place the file at .*model_voc.npz"):
         prepare_pretrained_model({"n_fg_class": None}, "voc", _models("http://127.0.0.1:9"))
+
+
+def _bn_chain():
+    chain = kusari.Chain()
+    with chain.init_scope():
+        chain.bn = L.BatchNormalization(3)
+    return chain
+
+
+def _save_without_n(path):
+    src = _bn_chain()
+    src.bn.gamma.array[...] = 2
+    save_npz(path, src)
+    with numpy.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files if k != "bn/N"}
+    numpy.savez(path, **arrays)
+
+
+def test_named_file_lacking_a_key_loads_like_chainercv(tmp_path):
+    path = tmp_path / "old.npz"
+    _save_without_n(path)
+    dst = _bn_chain()
+    _load_pretrained(str(path), dst, "voc", {"voc": {"url": "unused"}})
+    numpy.testing.assert_array_equal(dst.bn.gamma.array, numpy.full(3, 2, numpy.float32))
+
+
+def test_local_file_lacking_a_key_is_refused(tmp_path):
+    path = tmp_path / "old.npz"
+    _save_without_n(path)
+    with pytest.raises(KeyError, match="bn/N"):
+        _load_pretrained(str(path), _bn_chain(), path, {"voc": {"url": "unused"}})

@@ -11,12 +11,16 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+import numpy
+
 from kusari import backend
 from kusari.utils import type_check
 from kusari.utils.conv import _add_windows, _im2col_view, col2im, get_conv_outsize
 
-# The most window elements :func:`conv_forward` copies at once (8 MiB of float32).
+# The most window elements :func:`conv_forward` copies at once (8 MiB of float32), and the
+# fewest output columns a band may have for the banded product to pay off.
 _COL_BLOCK_SIZE = 1 << 21
+_MIN_BAND_COLUMNS = 512
 
 
 def pair(value: Any, fname: str, name: str, minimum: int) -> tuple[int, int]:
@@ -52,11 +56,12 @@ def conv_forward(x: Any, W: Any, sy: int, sx: int, ph: int, pw: int, dy: int, dx
     out_h, out_w = col.shape[4:]
     w = W.reshape(groups, out_c // groups, k)
     rows = max(1, _COL_BLOCK_SIZE // (n * groups * k * out_w))
-    if rows >= out_h:
+    if rows >= out_h or rows * out_w < _MIN_BAND_COLUMNS or xp is not numpy:
         y = xp.matmul(w, col.reshape(n, groups, k, out_h * out_w))
         return y.reshape(n, out_c, out_h, out_w)
-    # A large image: copy the windows a band of output rows at a time, so that each band's
-    # copy stays in cache and no full-size copy of the windows is ever allocated.
+    # A large image on the CPU: copy the windows a band of output rows at a time, so that each
+    # band's copy stays in cache and no full-size copy of the windows is ever allocated. Bands
+    # thinner than _MIN_BAND_COLUMNS (a large batch) would make BLAS slower than the copy saves.
     y = xp.empty((n, groups, out_c // groups, out_h, out_w), dtype=xp.result_type(x, W))
     col = col.reshape(n, groups, c_g, kh, kw, out_h, out_w)
     for top in range(0, out_h, rows):

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import kusari
 from kusari_cv.utils.download import download_model
 
 
@@ -94,3 +95,19 @@ def _apply_model_param(param: dict[str, Any], name: str, model: Mapping[str, Any
                 f"prepare_pretrained_model: pretrained_model {name!r} needs {key}="
                 f"{model_param[key]!r}, got {param[key]!r}"
             )
+
+
+def _load_pretrained(
+    path: str,
+    link: kusari.Link,
+    pretrained_model: str | os.PathLike[str],
+    models: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Load the weight file ``prepare_pretrained_model`` found into ``link``.
+
+    A local file loads strictly: every parameter and persistent value must be in it. ChainerCV's
+    published files (a name of ``models``) load as ChainerCV loads them, skipping what a file
+    lacks (e.g. the batch normalization counter ``N`` in files older than the layer), since
+    they could not be checked key by key here.
+    """
+    kusari.serializers.load_npz(path, link, strict=os.fspath(pretrained_model) not in models)

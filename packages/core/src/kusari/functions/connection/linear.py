@@ -150,12 +150,13 @@ def linear(x: Variable | Any, W: Variable | Any, b: Variable | Any | None = None
     """
     if n_batch_axes <= 0:
         raise ValueError(f"linear: n_batch_axes must be > 0, got {n_batch_axes}")
+    # Sizes are spelled out rather than inferred with -1, which fails on an empty batch.
     if n_batch_axes > 1:
         batch_shape = x.shape[:n_batch_axes]
-        x = x.reshape(size_of_shape(batch_shape), -1)
+        x = x.reshape(size_of_shape(batch_shape), size_of_shape(x.shape[n_batch_axes:]))
     elif x.ndim > 2:
-        x = x.reshape(x.shape[0], -1)
+        x = x.reshape(x.shape[0], size_of_shape(x.shape[1:]))
     y = LinearFunction().apply((x, W) if b is None else (x, W, b))[0]
     if n_batch_axes > 1:
-        y = y.reshape(batch_shape + (-1,))
+        y = y.reshape(batch_shape + (y.shape[1],))
     return y

@@ -15,7 +15,7 @@ from kusari import initializers
 from kusari_cv.links.model.faster_rcnn.faster_rcnn import FasterRCNN
 from kusari_cv.links.model.faster_rcnn.region_proposal_network import RegionProposalNetwork
 from kusari_cv.links.model.vgg import VGG16
-from kusari_cv.utils.link import prepare_pretrained_model
+from kusari_cv.utils.link import _load_pretrained, prepare_pretrained_model
 
 # Per-channel mean in RGB order, shape (3, 1, 1) (the Caffe model's BGR mean, reversed).
 _mean = numpy.array([122.7717, 115.9465, 102.9801], dtype=numpy.float32)[:, None, None]
@@ -155,7 +155,7 @@ class FasterRCNNVGG16(FasterRCNN):
         if pretrained_model == "imagenet":
             self._copy_imagenet_pretrained_vgg16(VGG16(pretrained_model=path))
         else:
-            kusari.serializers.load_npz(path, self)
+            _load_pretrained(path, self, pretrained_model, self._models)
 
     def _copy_imagenet_pretrained_vgg16(self, vgg: VGG16) -> None:
         for name in _VGG16_LAYERS:

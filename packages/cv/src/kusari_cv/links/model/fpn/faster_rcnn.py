@@ -32,8 +32,8 @@ class FasterRCNN(kusari.Chain):
         rpn: A link with the interface of :class:`~kusari_cv.links.model.fpn.RPN`.
         bbox_head: A link with the interface of :class:`~kusari_cv.links.model.fpn.BboxHead`;
             registered only when ``return_values`` asks for boxes, labels or scores.
-        mask_head: Accepted for ChainerCV's signature; instance masks are not implemented, so
-            it is ignored (``'masks'`` is refused in ``return_values``).
+        mask_head: Must be ``None``: ChainerCV's Mask R-CNN head is not implemented in kusari-cv
+            (``'masks'`` is refused in ``return_values`` too).
         return_values: What :meth:`predict` returns, in this order: any of ``'rois'``,
             ``'bboxes'``, ``'labels'``, ``'scores'``.
         min_size: Target length of the shorter image side in :meth:`prepare`.
@@ -41,7 +41,8 @@ class FasterRCNN(kusari.Chain):
             can exceed it by less than ``stride``).
 
     Raises:
-        ValueError: ``return_values`` holds an unknown name or ``'masks'``.
+        ValueError: ``mask_head`` is not ``None``, or ``return_values`` holds an unknown name
+            or ``'masks'``.
     """
 
     stride = 32
@@ -57,6 +58,11 @@ class FasterRCNN(kusari.Chain):
         min_size: int = 800,
         max_size: int = 1333,
     ) -> None:
+        if mask_head is not None:
+            raise ValueError(
+                "FasterRCNN: mask_head must be None; Mask R-CNN is not supported in kusari-cv, "
+                f"got {type(mask_head).__name__}"
+            )
         return_values = tuple(return_values)
         for name in return_values:
             if name == "masks":

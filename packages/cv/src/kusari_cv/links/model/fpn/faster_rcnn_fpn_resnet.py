@@ -13,7 +13,7 @@ from kusari_cv.links.model.fpn.faster_rcnn import FasterRCNN
 from kusari_cv.links.model.fpn.fpn import FPN
 from kusari_cv.links.model.fpn.rpn import RPN
 from kusari_cv.links.model.resnet import ResNet50, ResNet101
-from kusari_cv.utils.link import prepare_pretrained_model
+from kusari_cv.utils.link import _load_pretrained, prepare_pretrained_model
 
 _URL = "https://chainercv-models.preferred.jp/"
 
@@ -78,9 +78,9 @@ class FasterRCNNFPNResNet(FasterRCNN):
         if path is None:
             return
         if pretrained_model == "imagenet":
-            kusari.serializers.load_npz(path, self.extractor.base)
+            _load_pretrained(path, self.extractor.base, pretrained_model, self._models)
         else:
-            kusari.serializers.load_npz(path, self)
+            _load_pretrained(path, self, pretrained_model, self._models)
 
 
 def _make_models(n_layer: int, coco_file: str) -> dict[str, dict[str, Any]]:

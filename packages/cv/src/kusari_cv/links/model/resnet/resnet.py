@@ -15,7 +15,7 @@ from kusari import initializers
 from kusari_cv.links.connection.conv_2d_bn_activ import Conv2DBNActiv
 from kusari_cv.links.model.pickable_sequential_chain import PickableSequentialChain
 from kusari_cv.links.model.resnet.resblock import ResBlock
-from kusari_cv.utils.link import prepare_pretrained_model
+from kusari_cv.utils.link import _load_pretrained, prepare_pretrained_model
 
 __all__ = ["ResNet", "ResNet50", "ResNet101", "ResNet152"]
 
@@ -165,7 +165,7 @@ class ResNet(PickableSequentialChain):
             self.fc6 = L.Linear(None, param["n_class"], **fc_kwargs)
             self.prob = F.softmax
         if path is not None:
-            kusari.serializers.load_npz(path, self)
+            _load_pretrained(path, self, pretrained_model, self._models[arch][n_layer])
 
 
 class ResNet50(ResNet):

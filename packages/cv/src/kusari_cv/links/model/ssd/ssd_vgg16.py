@@ -14,7 +14,7 @@ from kusari import initializers
 from kusari_cv.links.model.ssd.multibox import Multibox
 from kusari_cv.links.model.ssd.normalize import Normalize
 from kusari_cv.links.model.ssd.ssd import SSD
-from kusari_cv.utils.link import prepare_pretrained_model
+from kusari_cv.utils.link import _load_pretrained, prepare_pretrained_model
 
 _imagenet_mean = numpy.array((123, 117, 104), dtype=numpy.float32).reshape((-1, 1, 1))
 
@@ -137,11 +137,10 @@ def _prepare(
     n_fg_class: int | None,
     pretrained_model: str | os.PathLike[str] | None,
     models: dict[str, dict[str, Any]],
-) -> tuple[int, str | None, bool]:
-    """Resolve the constructor arguments: ``(n_fg_class, weight file or None, strict)``."""
+) -> tuple[int, str | None]:
+    """Resolve the constructor arguments: ``(n_fg_class, weight file or None)``."""
     param, path = prepare_pretrained_model({"n_fg_class": n_fg_class}, pretrained_model, models)
-    partial = pretrained_model is not None and os.fspath(pretrained_model) == "imagenet"
-    return int(param["n_fg_class"]), path, not partial
+    return int(param["n_fg_class"]), path
 
 
 class SSD300(SSD):
@@ -183,7 +182,7 @@ class SSD300(SSD):
     def __init__(
         self, n_fg_class: int | None = None, pretrained_model: str | os.PathLike[str] | None = None
     ) -> None:
-        n_fg_class, path, strict = _prepare(n_fg_class, pretrained_model, self._models)
+        n_fg_class, path = _prepare(n_fg_class, pretrained_model, self._models)
         super().__init__(
             extractor=VGG16Extractor300(),
             multibox=Multibox(
@@ -195,7 +194,7 @@ class SSD300(SSD):
             mean=_imagenet_mean,
         )
         if path is not None:
-            kusari.serializers.load_npz(path, self, strict=strict)
+            _load_pretrained(path, self, pretrained_model, self._models)
 
 
 class SSD512(SSD):
@@ -227,7 +226,7 @@ class SSD512(SSD):
     def __init__(
         self, n_fg_class: int | None = None, pretrained_model: str | os.PathLike[str] | None = None
     ) -> None:
-        n_fg_class, path, strict = _prepare(n_fg_class, pretrained_model, self._models)
+        n_fg_class, path = _prepare(n_fg_class, pretrained_model, self._models)
         super().__init__(
             extractor=VGG16Extractor512(),
             multibox=Multibox(
@@ -239,4 +238,4 @@ class SSD512(SSD):
             mean=_imagenet_mean,
         )
         if path is not None:
-            kusari.serializers.load_npz(path, self, strict=strict)
+            _load_pretrained(path, self, pretrained_model, self._models)

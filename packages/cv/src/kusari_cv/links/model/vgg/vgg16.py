@@ -13,7 +13,7 @@ import kusari.links as L
 from kusari import initializers
 from kusari_cv.links.connection.conv_2d_activ import Conv2DActiv
 from kusari_cv.links.model.pickable_sequential_chain import PickableSequentialChain
-from kusari_cv.utils.link import prepare_pretrained_model
+from kusari_cv.utils.link import _load_pretrained, prepare_pretrained_model
 
 __all__ = ["VGG16"]
 
@@ -131,4 +131,4 @@ class VGG16(PickableSequentialChain):
             self.fc8 = L.Linear(None, param["n_class"], **kwargs)
             self.prob = F.softmax
         if path is not None:
-            kusari.serializers.load_npz(path, self)
+            _load_pretrained(path, self, pretrained_model, self._models)

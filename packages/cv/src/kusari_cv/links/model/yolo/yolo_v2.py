@@ -18,7 +18,7 @@ from kusari_cv.links.model.yolo.yolo_base import (
     _sigmoid,
     _voc0712_models,
 )
-from kusari_cv.utils.link import prepare_pretrained_model
+from kusari_cv.utils.link import _load_pretrained, prepare_pretrained_model
 
 
 def _leaky_relu(x: Any) -> kusari.Variable:
@@ -184,7 +184,7 @@ class YOLOv2Base(YOLOBase):
             self.subnet = L.Convolution2D(len(self._anchors) * (4 + 1 + self.n_fg_class), 1)
         self._default_bbox = _grid_anchors(self.extractor.grid, self._anchors)
         if path is not None:
-            kusari.serializers.load_npz(path, self)
+            _load_pretrained(path, self, pretrained_model, self._models)
 
     def to_device(self, device: Any) -> YOLOv2Base:
         """Move the parameters and the default boxes to ``device``; returns this link."""

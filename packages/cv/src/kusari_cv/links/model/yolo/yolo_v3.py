@@ -18,7 +18,7 @@ from kusari_cv.links.model.yolo.yolo_base import (
     _sigmoid,
     _voc0712_models,
 )
-from kusari_cv.utils.link import prepare_pretrained_model
+from kusari_cv.utils.link import _load_pretrained, prepare_pretrained_model
 
 
 def _leaky_relu(x: Any) -> kusari.Variable:
@@ -185,7 +185,7 @@ class YOLOv3(YOLOBase):
         self._default_bbox = numpy.concatenate(default_bbox)
         self._step = numpy.concatenate(step)
         if path is not None:
-            kusari.serializers.load_npz(path, self)
+            _load_pretrained(path, self, pretrained_model, self._models)
 
     def to_device(self, device: Any) -> YOLOv3:
         """Move the parameters, default boxes and strides to ``device``; returns this link."""
