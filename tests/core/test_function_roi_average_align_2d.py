@@ -199,19 +199,41 @@ def test_roi_average_align_2d_bad_input_messages():
     ):
         f(x, rois, numpy.full(1, -1, numpy.int32), 2, 1.0)
     with pytest.raises(
-        TypeError,
+        ValueError,
         match=r"roi_average_align_2d: outsize\[1\] must be an "
         r"integer >= 1, got 0",
     ):
         f(x, rois, idx, (2, 0), 1.0)
+    for ratio in (0, -1, (2, 0)):
+        with pytest.raises(
+            ValueError, match=r"roi_average_align_2d: sampling_ratio must be an integer >= 1"
+        ):
+            f(x, rois, idx, 2, 1.0, ratio)
+    with pytest.raises(ValueError, match=r"roi_average_align_2d: outsize must be an int or a pair"):
+        f(x, rois, idx, (2,), 1.0)
     with pytest.raises(
         TypeError,
         match=r"roi_average_align_2d: sampling_ratio must be an "
         r"integer >= 1, got 1\.5",
     ):
         f(x, rois, idx, 2, 1.0, 1.5)
-    with pytest.raises(TypeError, match=r"roi_average_align_2d: spatial_scale must be a positive"):
+    with pytest.raises(
+        ValueError, match=r"roi_average_align_2d: spatial_scale must be a positive finite.*got 0"
+    ):
         f(x, rois, idx, 2, 0)
+    with pytest.raises(TypeError, match=r"roi_average_align_2d: spatial_scale must be a positive"):
+        f(x, rois, idx, 2, None)
+
+
+@pytest.mark.parametrize("bad", [float("inf"), -float("inf"), float("nan")])
+def test_roi_average_align_2d_non_finite_rois(bad):
+    x = numpy.zeros((1, 3, 4, 4), numpy.float32)
+    rois = numpy.array([[0, 0, 3, 3], [1, 1, 2, 2]], numpy.float32)
+    rois[0, 1] = bad
+    with pytest.raises(
+        ValueError, match=r"roi_average_align_2d: rois must be finite.*1 inf/nan.*row 0"
+    ):
+        F.roi_average_align_2d(x, rois, numpy.zeros(2, numpy.int32), 2, 1.0)
 
 
 def test_roi_average_align_2d_rois_get_no_gradient():

@@ -126,10 +126,44 @@ def test_roi_max_pooling_2d_bad_input_messages():
     ):
         f(x, rois, numpy.full(1, 5, numpy.int32), 2, 1.0)
     with pytest.raises(
-        TypeError,
+        ValueError,
         match=r"roi_max_pooling_2d: outsize\[0\] must be an "
         r"integer >= 1, got -1",
     ):
         f(x, rois, idx, (-1, 2), 1.0)
+    with pytest.raises(TypeError, match=r"roi_max_pooling_2d: outsize\[0\] must be an integer"):
+        f(x, rois, idx, 2.0, 1.0)
+    with pytest.raises(ValueError, match=r"roi_max_pooling_2d: outsize must be an int or a pair"):
+        f(x, rois, idx, (2, 2, 2), 1.0)
     with pytest.raises(TypeError, match=r"roi_max_pooling_2d: spatial_scale must be a positive"):
         f(x, rois, idx, 2, "1")
+    with pytest.raises(
+        ValueError, match=r"roi_max_pooling_2d: spatial_scale must be a positive finite.*got 0"
+    ):
+        f(x, rois, idx, 2, 0)
+
+
+@pytest.mark.parametrize("bad", [float("inf"), -float("inf"), float("nan")])
+def test_roi_max_pooling_2d_non_finite_rois(bad):
+    x = numpy.zeros((1, 3, 4, 4), numpy.float32)
+    rois = numpy.array([[0, 0, 3, 3], [1, 1, 2, 2], [0, 0, 1, 1]], numpy.float32)
+    rois[2, 3] = bad
+    with pytest.raises(
+        ValueError, match=r"roi_max_pooling_2d: rois must be finite.*1 inf/nan.*row 2"
+    ):
+        F.roi_max_pooling_2d(x, rois, numpy.zeros(3, numpy.int32), 2, 1.0)
+
+
+def test_roi_max_pooling_2d_large_bins_with_ties_match_reference():
+    rng = numpy.random.default_rng(8)
+    x = rng.integers(0, 2, (2, 2, 33, 41)).astype(numpy.float32)
+    rois = rng.uniform(-10, 50, (16, 4)).astype(numpy.float32)
+    rois[0] = (0, 0, 33, 41)
+    indices = rng.integers(0, 2, 16).astype(numpy.int32)
+    for outsize in (1, (3, 2)):
+        outh, outw = outsize if isinstance(outsize, tuple) else (outsize, outsize)
+        node = ROIMaxPooling2D(outsize, 1.0)
+        (y,) = node.apply((kusari.Variable(x), rois, indices))
+        y_ref, arg_ref = _roi_max_pooling_ref(x, rois, indices, outh, outw, 1.0)
+        numpy.testing.assert_array_equal(y.array, y_ref)
+        numpy.testing.assert_array_equal(node.bins.argmax, arg_ref)

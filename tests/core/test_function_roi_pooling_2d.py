@@ -172,12 +172,30 @@ def test_roi_pooling_2d_bad_input_messages():
         F.roi_pooling_2d(x, rois.astype(numpy.int32), 2, 2, 1.0)
     with pytest.raises(ValueError, match=r"roi_pooling_2d: rois\[:, 0\].*\[0, 2\).*2 to 2"):
         F.roi_pooling_2d(x, numpy.array([[2, 0, 0, 3, 3]], numpy.float32), 2, 2, 1.0)
-    with pytest.raises(TypeError, match=r"roi_pooling_2d: outh must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"roi_pooling_2d: outh must be an integer >= 1, got 0"):
         F.roi_pooling_2d(x, rois, 0, 2, 1.0)
-    with pytest.raises(TypeError, match=r"roi_pooling_2d: outw must be an integer >= 1"):
+    with pytest.raises(TypeError, match=r"roi_pooling_2d: outw must be an integer >= 1, got 2\.5"):
         F.roi_pooling_2d(x, rois, 2, 2.5, 1.0)
-    with pytest.raises(TypeError, match=r"roi_pooling_2d: spatial_scale must be a positive"):
-        F.roi_pooling_2d(x, rois, 2, 2, -1.0)
+    with pytest.raises(TypeError, match=r"roi_pooling_2d: outh must be an integer >= 1, got True"):
+        F.roi_pooling_2d(x, rois, True, 2, 1.0)
+    for scale in (-1.0, 0, float("inf"), float("nan")):
+        with pytest.raises(
+            ValueError, match=r"roi_pooling_2d: spatial_scale must be a positive finite float"
+        ) as info:
+            F.roi_pooling_2d(x, rois, 2, 2, scale)
+        assert not isinstance(info.value, TypeError)
+    with pytest.raises(TypeError, match=r"roi_pooling_2d: spatial_scale must be a positive.*'1'"):
+        F.roi_pooling_2d(x, rois, 2, 2, "1")
+
+
+@pytest.mark.parametrize("bad", [float("inf"), -float("inf"), float("nan")])
+@pytest.mark.parametrize("column", [0, 1, 4])
+def test_roi_pooling_2d_non_finite_rois(bad, column):
+    x = numpy.zeros((2, 3, 4, 4), numpy.float32)
+    rois = numpy.array([[0, 0, 0, 3, 3], [1, 1, 1, 2, 2]], numpy.float32)
+    rois[1, column] = bad
+    with pytest.raises(ValueError, match=r"roi_pooling_2d: rois must be finite.*1 inf/nan.*row 1"):
+        F.roi_pooling_2d(x, rois, 2, 2, 1.0)
 
 
 def test_roi_pooling_2d_many_ties_and_random_rois_match_reference():
@@ -205,3 +223,31 @@ def test_roi_pooling_2d_rois_get_no_gradient():
     y.grad = numpy.ones(y.shape, numpy.float32)
     y.backward()
     assert rois.grad is None
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_roi_pooling_2d_large_bins_with_ties_match_reference(seed):
+    # bins up to 37 x 45 pixels (several sparse-table levels along both axes), values in {0, 1}
+    # so that most bins tie across rows and columns
+    rng = numpy.random.default_rng(seed)
+    x = rng.integers(0, 2, (2, 3, 37, 45)).astype(numpy.float64)
+    x[0, :, 30:, 40:] = 2
+    corners = rng.uniform(-10, 50, (12, 4))
+    rois = numpy.concatenate((rng.integers(0, 2, (12, 1)), corners), axis=1)
+    rois = numpy.concatenate((rois, [[0, 0, 0, 44, 36], [1, 3, 5, 44, 36], [0, 40, 2, 44, 36]]))
+    for outh, outw in ((1, 1), (2, 3), (5, 2)):
+        node = ROIPooling2D(outh, outw, 1.0)
+        (y,) = node.apply((kusari.Variable(x), rois))
+        y_ref, arg_ref = _roi_pooling_ref(x, rois, outh, outw, 1.0)
+        numpy.testing.assert_array_equal(y.array, y_ref)
+        numpy.testing.assert_array_equal(node.bins.argmax, arg_ref)
+
+
+def test_roi_pooling_2d_tie_on_an_earlier_row_in_a_later_column():
+    # the bin's maxima are at (3, 1) and (0, 6): the first in row-major order is (0, 6)
+    x = numpy.zeros((1, 1, 5, 8), numpy.float32)
+    x[0, 0, 3, 1] = x[0, 0, 0, 6] = 1
+    node = ROIPooling2D(1, 1, 1.0)
+    (y,) = node.apply((kusari.Variable(x), numpy.array([[0, 0, 0, 7, 4]], numpy.float32)))
+    assert y.array[0, 0, 0, 0] == 1
+    assert node.bins.argmax[0, 0, 0, 0] == 6

@@ -7,6 +7,7 @@ values instead of ``C`` scattered ones.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -97,14 +98,40 @@ def check_batch_index(fname: str, name: str, index: Any, batch: int) -> None:
 
 
 def positive_int(fname: str, name: str, value: Any) -> int:
-    """Return ``value`` as an int, or raise TypeError unless it is an integer >= 1."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+    """Return ``value`` as an int >= 1.
+
+    Raises:
+        TypeError: ``value`` is not an integer (bools are refused).
+        ValueError: ``value`` is an integer below 1.
+    """
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{fname}: {name} must be an integer >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{fname}: {name} must be an integer >= 1, got {value!r}")
     return int(value)
 
 
 def positive_scale(fname: str, value: Any) -> float:
-    """Return ``spatial_scale`` as a float, or raise TypeError unless it is a real number > 0."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
+    """Return ``spatial_scale`` as a float > 0.
+
+    Raises:
+        TypeError: ``value`` is not a real number (bools are refused).
+        ValueError: ``value`` is not finite and > 0.
+    """
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{fname}: spatial_scale must be a positive float, got {value!r}")
+    if not 0 < value < math.inf:
+        raise ValueError(f"{fname}: spatial_scale must be a positive finite float, got {value!r}")
     return float(value)
+
+
+def check_finite(fname: str, rois: Any) -> None:
+    """Raise ValueError unless every entry of ``rois`` is finite (no inf or NaN)."""
+    xp = backend.get_array_module(rois)
+    bad = ~xp.isfinite(rois)
+    if bool(bad.any()):
+        row = int(xp.flatnonzero(bad.any(axis=1))[0])
+        raise ValueError(
+            f"{fname}: rois must be finite, got {int(bad.sum())} inf/nan entries "
+            f"(first in row {row}: {rois[row].tolist()})"
+        )

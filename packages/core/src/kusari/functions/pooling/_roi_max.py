@@ -12,12 +12,7 @@ import numpy
 
 from kusari import backend
 from kusari.function_node import FunctionNode
-from kusari.functions.pooling._roi import (
-    channels_first,
-    channels_last,
-    check_batch_index,
-    row_blocks,
-)
+from kusari.functions.pooling._roi import channels_first, check_batch_index
 
 
 def round_half_away(v: Any) -> Any:
@@ -49,14 +44,109 @@ def _level(length: Any) -> Any:
     return xp.frexp(length.astype(numpy.float64))[1].astype(numpy.int64) - 1
 
 
+def _merge_argmax(head: Any, tail: Any, head_arg: Any, tail_arg: Any) -> Any:
+    """Argmax of two blocks: the tail's when its maximum is larger, or equal at a smaller index.
+
+    The tail block lies later in one axis but may hold an earlier row, so equal maxima go to
+    the smaller flat index (the first maximum in row-major order).
+    """
+    xp = backend.get_array_module(head)
+    wins = tail > head
+    ties = tail == head
+    # speed: disjoint blocks of continuous data rarely tie; skip the index test when none do
+    if ties.any():
+        ties &= tail_arg < head_arg
+        wins |= ties
+    return xp.where(wins, tail_arg, head_arg)
+
+
+class _RowMaxima:
+    """Maxima of ``x`` over runs of ``2**k`` rows, one level ``k`` at a time.
+
+    A 1-D sparse table along ``H`` whose levels are built on the fly: only the current level
+    ``(B, H - 2**k + 1, W, C)`` (channels last) is kept, with, for the argmax, the row of the
+    first maximum of each run (in the smallest unsigned dtype that holds ``H - 1``). Of two
+    merged runs the first holds the earlier rows, so it wins ties.
+    """
+
+    def __init__(self, x: Any, with_argmax: bool) -> None:
+        xp = backend.get_array_module(x)
+        height = x.shape[2]
+        self.k = 0
+        self.values = xp.ascontiguousarray(x.transpose(0, 2, 3, 1))
+        self.rows = None
+        if with_argmax:
+            row_dtype = numpy.min_scalar_type(max(height - 1, 0))
+            self.rows = xp.arange(height, dtype=row_dtype)[None, :, None, None]
+
+    def next_level(self) -> None:
+        """Level ``k + 1`` from level ``k``: merge runs ``2**k`` rows apart (ties: first)."""
+        xp = backend.get_array_module(self.values)
+        shift = 1 << self.k
+        n = self.values.shape[1] - shift
+        head, tail = self.values[:, :n], self.values[:, shift : shift + n]
+        if self.rows is not None:
+            self.rows = xp.where(tail > head, self.rows[:, shift : shift + n], self.rows[:, :n])
+        self.values = xp.maximum(head, tail)
+        self.k += 1
+
+    def query(self, batch: Any, lo: Any, hi: Any, first_col: Any, n_cols: int) -> tuple:
+        """Maximum over rows ``[lo, hi)`` of image ``batch`` of ``n_cols`` columns, ``(n, S, C)``.
+
+        Band ``i`` reads columns ``first_col[i]`` to ``first_col[i] + n_cols`` (clipped to
+        ``W - 1``); every range must have ``floor(log2(hi - lo)) == k``. Returns the maxima
+        and, with the argmax, the flat index ``h * W + w`` of each first maximum as int32
+        ``(n, S, C)`` (else None).
+        """
+        xp = backend.get_array_module(self.values)
+        n_batch, n_rows, width, channels = self.values.shape
+        table = self.values.reshape(n_batch * n_rows, width, channels)
+        cols = xp.minimum(first_col[:, None] + xp.arange(n_cols), width - 1)
+        head = (batch * n_rows + lo)[:, None]
+        values = table[head, cols]
+        rows = lo[:, None, None]
+        if self.k:
+            tail = head + (hi - lo - (1 << self.k))[:, None]
+            other = table[tail, cols]
+            if self.rows is not None:
+                row_table = self.rows.reshape(table.shape)
+                rows = xp.where(other > values, row_table[tail, cols], row_table[head, cols])
+            xp.maximum(values, other, out=values)
+        if self.rows is None:
+            return values, None
+        flat = xp.empty(values.shape, numpy.int32)
+        flat[...] = rows
+        flat *= width
+        flat += cols[:, :, None].astype(numpy.int32)
+        return values, flat
+
+
+def _blocks(n: int, row_bytes: int, xp: Any) -> Any:
+    """Yield slices cutting ``n`` rows of ``row_bytes`` each into blocks of about 4 MiB.
+
+    Memory: this bounds the ``(bands, S, C)`` intermediates of the column stage. On CuPy the
+    blocks are 256 MiB (fewer, larger kernels).
+    """
+    block_bytes = 1 << 22 if xp.__name__ == "numpy" else 1 << 28
+    step = max(1, block_bytes // max(1, row_bytes))
+    for start in range(0, n, step):
+        yield slice(start, min(start + step, n))
+
+
 class MaxBins:
     """The bins of every RoI and, after the forward pass, the argmax of each output.
 
-    The maxima come from a 2-D sparse table (range-maximum queries): level ``(k, l)`` holds the
-    maximum of every ``2**k x 2**l`` block of the input, so any bin is covered by four blocks
-    and its maximum is the largest of four lookups, whatever the bin's size. Building the
-    ``log2(max bin height) x log2(max bin width)`` levels costs a few passes over the input;
-    each query gathers ``4 * R * outh * outw`` channel vectors.
+    The maxima are range-maximum queries answered in two separable stages, each a 1-D sparse
+    table (Bender and Farach-Colton, The LCA Problem Revisited, 2000): level ``k`` holds the
+    maximum of every run of ``2**k`` entries, so the maximum of any range of length ``n`` is
+    the larger of two lookups at level ``floor(log2(n))``. Stage one takes, for every band
+    ``(roi, ph)``, the maximum over the band's rows of every column of its RoI from a table
+    along ``H`` (``(bands, S, C)``, ``S`` the RoI's width); stage two takes, for every bin
+    ``(roi, ph, pw)``, the maximum over the bin's columns of that band from a table along
+    ``W``. Levels are built one at a time and bands are processed in blocks, so the memory
+    is a few copies of ``x`` plus a few MiB, whatever the bin sizes; the time is
+    ``log2(max bin height)`` passes over ``x`` plus ``log2(max bin width)`` passes over the
+    bands.
     """
 
     def __init__(self, fname: str, batch_name: str, outh: int, outw: int) -> None:
@@ -91,116 +181,89 @@ class MaxBins:
     def pool(self, x: Any, batch: Any, corners: Any, extent: int, with_argmax: bool) -> Any:
         """Maximum of every bin ``(R, C, outh, outw)``; empty bins give 0 (argmax ``-1``).
 
-        ``batch``, ``corners`` and ``extent`` are as in :meth:`locate`.
+        ``batch``, ``corners`` and ``extent`` are as in :meth:`locate`. The argmax is the
+        flat index ``h * W + w`` of the first maximum of the bin in row-major order.
         """
         xp = backend.get_array_module(x)
-        n_batch, channels, height, width = x.shape
+        _, channels, _, width = x.shape
         out_shape = (corners.shape[0], channels, self.outh, self.outw)
         hs, he, ws, we = self.locate(batch, corners, extent, x.shape)
-        valid = ((he > hs)[:, :, None] & (we > ws)[:, None, :]).reshape(-1)
-        if not bool(valid.any()):
-            if with_argmax:
-                self.argmax = xp.full(out_shape, -1, numpy.int32)
-            return xp.zeros(out_shape, x.dtype)
-        # empty bins read a 1 x 1 block at the origin; their outputs are zeroed below
-        hl = xp.where(he > hs, he - hs, 1)
-        wl = xp.where(we > ws, we - ws, 1)
-        hs = xp.where(he > hs, hs, 0)
-        ws = xp.where(we > ws, ws, 0)
-        kh, kw = _level(hl), _level(wl)
-        n_kh, n_kw = int(kh.max()) + 1, int(kw.max()) + 1
-        values, indexes = self._tables(x, n_kh, n_kw, with_argmax)
-        base = (kh[:, :, None] * n_kw + kw[:, None, :]) * n_batch + self.batch[:, None, None]
-        base = base * height
-        rows = (hs[:, :, None], (hs + hl - xp.left_shift(1, kh))[:, :, None])
-        cols = (ws[:, None, :], (ws + wl - xp.left_shift(1, kw))[:, None, :])
-        ats = xp.stack([((base + h) * width + w).reshape(-1) for h in rows for w in cols])
-        y = xp.empty((ats.shape[1], channels), x.dtype)
-        arg = xp.empty(y.shape, numpy.int32) if with_argmax else None
-        v = i = None
-        for blk in row_blocks(y.shape[0], y.shape[1] * y.itemsize, xp):
-            ys = y[blk]
-            xp.take(values, ats[0, blk], axis=0, out=ys)
-            if v is None:
-                v = xp.empty_like(ys)
-                i = xp.empty(ys.shape, numpy.int32) if with_argmax else None
-            vs = v[: ys.shape[0]]
-            if with_argmax:
-                args, is_ = arg[blk], i[: ys.shape[0]]
-                xp.take(indexes, ats[0, blk], axis=0, out=args)
-            for k in range(1, 4):
-                xp.take(values, ats[k, blk], axis=0, out=vs)
-                if with_argmax:
-                    xp.take(indexes, ats[k, blk], axis=0, out=is_)
-                    # a block wins when larger, or equal with an earlier row-major index
-                    wins = vs > ys
-                    wins |= (vs == ys) & (is_ < args)
-                    xp.copyto(args, is_, where=wins)
-                xp.maximum(ys, vs, out=ys)
-        y[~valid] = 0
+        y = xp.zeros((out_shape[0] * self.outh * self.outw, channels), x.dtype)
+        arg = xp.full(y.shape, -1, numpy.int32) if with_argmax else None
+        # bands (roi, ph) holding at least one non-empty bin, as flat indexes roi * outh + ph
+        band = xp.flatnonzero(((he > hs) & (we > ws).any(axis=1)[:, None]).reshape(-1))
+        if band.size:
+            lo, hi = hs.reshape(-1)[band], he.reshape(-1)[band]
+            image = self.batch[band // self.outh]
+            # each band reads only its RoI's columns [ws[:, 0], we[:, -1])
+            first_col = ws[band // self.outh, 0]
+            span = we[band // self.outh, -1] - first_col
+            level = _level(hi - lo)
+            rows = _RowMaxima(x, with_argmax)
+            for k in range(int(level.max()) + 1):
+                if k:
+                    rows.next_level()
+                at = xp.flatnonzero(level == k)
+                if not at.size:
+                    continue
+                # bands sorted by span so that each block is cut to nearly its own width
+                at = at[xp.argsort(span[at])]
+                row_bytes = int(span[at[-1]]) * channels * (x.dtype.itemsize + 4 * with_argmax)
+                for blk in _blocks(at.shape[0], row_bytes, xp):
+                    sel = at[blk]
+                    n_cols = int(span[sel[-1]])
+                    values, flat = rows.query(image[sel], lo[sel], hi[sel], first_col[sel], n_cols)
+                    self._pool_columns(values, flat, band[sel], first_col[sel], ws, we, y, arg)
         if with_argmax:
-            arg[~valid] = -1
             self.argmax = channels_first(arg, out_shape)
         return channels_first(y, out_shape)
 
-    def _tables(self, x: Any, n_kh: int, n_kw: int, with_argmax: bool) -> tuple[Any, Any]:
-        """Sparse-table levels, stacked as rows ``(n_kh * n_kw * B * H * W, C)``.
-
-        Level ``(k, l)`` at ``(b, h, w)`` holds the maximum of ``x[b, :, h:h + 2**k,
-        w:w + 2**l]`` (where that block fits) and, with ``with_argmax``, the flat index
-        ``h' * W + w'`` of its first maximum in row-major order.
-        """
-        xp = backend.get_array_module(x)
-        n_batch, channels, height, width = x.shape
-        shape = (n_kh, n_kw, n_batch, height, width, channels)
-        values = xp.empty(shape, x.dtype)
-        values[0, 0] = channels_last(x).reshape(shape[2:])
-        indexes = None
-        if with_argmax:
-            indexes = xp.empty(shape, numpy.int32)
-            flat = xp.arange(height * width, dtype=numpy.int32).reshape(1, height, width, 1)
-            indexes[0, 0] = flat
-        for k in range(1, n_kh):
-            self._halve(values, indexes, (k, 0), (k - 1, 0), 1, 1 << (k - 1), False)
-        for k in range(n_kh):
-            for j in range(1, n_kw):
-                self._halve(values, indexes, (k, j), (k, j - 1), 2, 1 << (j - 1), k > 0)
-        rows = (-1, channels)
-        return values.reshape(rows), None if indexes is None else indexes.reshape(rows)
-
-    @staticmethod
-    def _halve(
+    def _pool_columns(
+        self,
         values: Any,
-        indexes: Any,
-        dst: tuple[int, int],
-        src: tuple[int, int],
-        axis: int,
-        shift: int,
-        ties: bool,
+        flat: Any,
+        band: Any,
+        first_col: Any,
+        ws: Any,
+        we: Any,
+        y: Any,
+        arg: Any,
     ) -> None:
-        """Level ``dst`` from level ``src`` by merging blocks ``shift`` apart along ``axis``.
+        """Write the bins of ``band`` ``(n,)`` into ``y`` (and ``arg``), rows in output order.
 
-        The later block's argmax wins when its maximum is larger; with ``ties`` (blocks of
-        several rows side by side, where the later block can hold an earlier row) also when
-        it is equal with a smaller flat index.
+        ``values`` ``(n, S, C)`` are the column maxima of each band from column
+        ``first_col`` ``(n,)`` on and ``flat`` their argmax (or None); a 1-D sparse table
+        along the columns answers each bin.
         """
         xp = backend.get_array_module(values)
-        a = values[src]
-        values[dst] = a
-        n = a.shape[axis] - shift
-        if n <= 0:
-            return
-        head = (slice(None),) * axis + (slice(0, n),)
-        tail = (slice(None),) * axis + (slice(shift, shift + n),)
-        if indexes is not None:
-            ia = indexes[src]
-            vh, vt, it = a[head], a[tail], ia[tail]
-            indexes[dst] = ia
-            wins = vt > vh
-            if ties:
-                wins |= (vt == vh) & (it < ia[head])
-            xp.copyto(indexes[dst][head], it, where=wins)
-        xp.maximum(a[head], a[tail], out=values[dst][head])
+        channels = values.shape[2]
+        col_lo, col_hi = ws[band // self.outh], we[band // self.outh]
+        local, pw = xp.nonzero(col_hi > col_lo)
+        lo, hi = col_lo[local, pw] - first_col[local], col_hi[local, pw] - first_col[local]
+        dest = band[local] * self.outw + pw
+        level = _level(hi - lo)
+        for k in range(int(level.max()) + 1):
+            if k:
+                shift = 1 << (k - 1)
+                n = values.shape[1] - shift
+                head, tail = values[:, :n], values[:, shift : shift + n]
+                if flat is not None:
+                    flat = _merge_argmax(head, tail, flat[:, :n], flat[:, shift : shift + n])
+                values = xp.maximum(head, tail)
+            sel = xp.flatnonzero(level == k)
+            if not sel.size:
+                continue
+            n_cols = values.shape[1]
+            first = local[sel] * n_cols + lo[sel]
+            last = first + (hi[sel] - lo[sel] - (1 << k))
+            table = values.reshape(values.shape[0] * n_cols, channels)
+            a, b = xp.take(table, first, axis=0), xp.take(table, last, axis=0)
+            if flat is not None:
+                flat_table = flat.reshape(table.shape)
+                arg[dest[sel]] = _merge_argmax(
+                    a, b, xp.take(flat_table, first, axis=0), xp.take(flat_table, last, axis=0)
+                )
+            y[dest[sel]] = xp.maximum(a, b)
 
     def scatter(self, gy: Any) -> Any:
         """Add each output gradient ``(R, C, outh, outw)`` at its argmax: ``(B, C, H, W)``."""

@@ -209,6 +209,7 @@ class ROIAverageAlign2D(FunctionNode):
     def forward(self, inputs: tuple) -> tuple:
         """Average the bilinear samples of every bin."""
         x, rois, roi_indices = inputs
+        _roi.check_finite(_NAME, rois)
         self.samples.locate(rois, roi_indices, x.shape)
         return (self.samples.align(x),)
 
@@ -251,7 +252,7 @@ class _ROIAverageAlign2DFixed(FunctionNode):
 def _pair(value: Any, name: str) -> tuple[Any, Any]:
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise TypeError(f"{_NAME}: {name} must be an int or a pair, got {value!r}")
+            raise ValueError(f"{_NAME}: {name} must be an int or a pair, got {value!r}")
         return value[0], value[1]
     return value, value
 
@@ -289,9 +290,11 @@ def roi_average_align_2d(
         no gradient.
 
     Raises:
-        TypeError: ``outsize`` or ``sampling_ratio`` is not a positive integer (or a pair),
-            or ``spatial_scale`` is not a positive number.
-        ValueError: An entry of ``roi_indices`` is outside ``[0, B)``.
+        TypeError: ``outsize`` or ``sampling_ratio`` is not an integer (or a pair; ``None``
+            is allowed in ``sampling_ratio``), or ``spatial_scale`` is not a real number.
+        ValueError: ``outsize`` or ``sampling_ratio`` is below 1 or a sequence not of
+            length 2, ``spatial_scale`` is not finite and positive, ``rois`` holds inf or
+            NaN, or an entry of ``roi_indices`` is outside ``[0, B)``.
         InvalidType: ``x``, ``rois`` or ``roi_indices`` has the wrong rank, shape or dtype.
     """
     return ROIAverageAlign2D(outsize, spatial_scale, sampling_ratio).apply((x, rois, roi_indices))[

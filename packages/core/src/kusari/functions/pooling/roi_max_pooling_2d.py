@@ -20,7 +20,7 @@ class ROIMaxPooling2D(_roi_max.ROIMaxPoolingBase):
     def __init__(self, outsize: Any, spatial_scale: float, with_argmax: bool = True) -> None:
         if isinstance(outsize, (tuple, list)):
             if len(outsize) != 2:
-                raise TypeError(f"{_NAME}: outsize must be an int or a pair, got {outsize!r}")
+                raise ValueError(f"{_NAME}: outsize must be an int or a pair, got {outsize!r}")
             outh, outw = outsize
         else:
             outh = outw = outsize
@@ -51,6 +51,7 @@ class ROIMaxPooling2D(_roi_max.ROIMaxPoolingBase):
     def forward(self, inputs: tuple) -> tuple:
         """Round the corners to pixels and pool every bin of every RoI."""
         x, rois, roi_indices = inputs
+        _roi.check_finite(_NAME, rois)
         corners = _roi_max.round_half_away(rois.astype(numpy.float64) * self.spatial_scale)
         batch = roi_indices.astype(numpy.int64)
         return (self.bins.pool(x, batch, corners.astype(numpy.int64), 0, self.with_argmax),)
@@ -84,9 +85,11 @@ def roi_max_pooling_2d(
         no gradient.
 
     Raises:
-        TypeError: ``outsize`` is not a positive integer (or a pair of them), or
-            ``spatial_scale`` is not a positive number.
-        ValueError: An entry of ``roi_indices`` is outside ``[0, B)``.
+        TypeError: ``outsize`` is not an integer (or a pair of them), or ``spatial_scale``
+            is not a real number.
+        ValueError: ``outsize`` is below 1 or a sequence not of length 2, ``spatial_scale``
+            is not finite and positive, ``rois`` holds inf or NaN, or an entry of
+            ``roi_indices`` is outside ``[0, B)``.
         InvalidType: ``x``, ``rois`` or ``roi_indices`` has the wrong rank, shape or dtype.
     """
     with_argmax = isinstance(x, Variable) and x.requires_grad and config.enable_backprop

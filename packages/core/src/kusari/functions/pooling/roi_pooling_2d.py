@@ -40,6 +40,7 @@ class ROIPooling2D(_roi_max.ROIMaxPoolingBase):
     def forward(self, inputs: tuple) -> tuple:
         """Round the corners to pixels and pool every bin of every RoI."""
         x, rois = inputs
+        _roi.check_finite(_NAME, rois)
         r = rois.astype(numpy.float64)
         corners = _roi_max.round_half_away(r[:, [2, 1, 4, 3]] * self.spatial_scale)
         batch = r[:, 0].astype(numpy.int64)
@@ -73,9 +74,10 @@ def roi_pooling_2d(
         A Variable ``(R, C, outh, outw)`` of ``x``'s dtype. ``rois`` get no gradient.
 
     Raises:
-        TypeError: ``outh`` or ``outw`` is not an integer >= 1, or ``spatial_scale`` is not a
-            positive number.
-        ValueError: A batch index is outside ``[0, B)``.
+        TypeError: ``outh`` or ``outw`` is not an integer, or ``spatial_scale`` is not a
+            real number.
+        ValueError: ``outh`` or ``outw`` is below 1, ``spatial_scale`` is not finite and
+            positive, ``rois`` holds inf or NaN, or a batch index is outside ``[0, B)``.
         InvalidType: ``x`` is not a float 4-D array or ``rois`` is not a float ``(R, 5)``.
     """
     outh = _roi.positive_int(_NAME, "outh", outh)
