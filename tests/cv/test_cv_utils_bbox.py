@@ -219,3 +219,24 @@ def test_mask_to_bbox():
 def test_mask_to_bbox_rejects_2d():
     with pytest.raises(ValueError, match="mask_to_bbox"):
         mask_to_bbox(numpy.zeros((4, 4), dtype=bool))
+
+
+def test_suppress_per_class_thresholds_and_per_class_boxes():
+    from kusari_cv.utils.bbox._per_class import suppress_per_class
+
+    # Two candidates, two classes, one box per (candidate, class); they overlap in class 0.
+    bbox = numpy.array(
+        [[[0, 0, 10, 10], [20, 20, 30, 30]], [[1, 1, 10, 10], [40, 40, 50, 50]]], numpy.float32
+    )
+    score = numpy.array([[0.5, 0.9], [0.7, 0.5]], numpy.float32)
+    got_bbox, got_label, got_score = suppress_per_class(bbox, score, 0.5, 0.5)
+    assert got_label.tolist() == [0, 1, 1] and got_label.dtype == numpy.int32
+    numpy.testing.assert_array_equal(got_score, numpy.float32([0.7, 0.9, 0.5]))
+    numpy.testing.assert_array_equal(got_bbox, [bbox[1, 0], bbox[0, 1], bbox[1, 1]])
+    # A score equal to the threshold passes only when inclusive.
+    _, label, score_kept = suppress_per_class(bbox, score, 0.5, 0.5, inclusive=False)
+    assert label.tolist() == [0, 1] and score_kept.tolist() == pytest.approx([0.7, 0.9])
+    # Without NMS both class-0 boxes stay, in index order; shared (K, 4) boxes work too.
+    shared, label, _ = suppress_per_class(bbox[:, 0], score, None, 0.5)
+    assert label.tolist() == [0, 0, 1, 1]
+    numpy.testing.assert_array_equal(shared, bbox[[0, 1, 0, 1], 0])

@@ -11,8 +11,8 @@ import kusari
 import kusari.functions as F
 from kusari import backend
 from kusari_cv.links.model.faster_rcnn.utils.loc2bbox import loc2bbox
-from kusari_cv.transforms import resize
-from kusari_cv.utils import non_maximum_suppression
+from kusari_cv.links.model.fpn.misc import scale_img
+from kusari_cv.utils.bbox._per_class import suppress_per_class
 
 _PRESETS = {"visualize": (0.3, 0.7), "evaluate": (0.3, 0.05)}
 
@@ -127,33 +127,16 @@ class FasterRCNN(kusari.Chain):
         """
         if img.ndim != 3 or img.shape[0] != 3 or min(img.shape[1:]) < 1:
             raise ValueError(f"FasterRCNN.prepare: expected an image (3, H, W), got {img.shape}")
-        _, h, w = img.shape
-        scale = self.min_size / min(h, w)
-        if scale * max(h, w) > self.max_size:
-            scale = self.max_size / max(h, w)
-        img = numpy.asarray(backend.CpuDevice().send(img), dtype=numpy.float32)
-        img = resize(img, (int(h * scale), int(w * scale)))
+        img, _ = scale_img(backend.CpuDevice().send(img), self.min_size, self.max_size)
         return (img - self.mean).astype(numpy.float32, copy=False)
 
     def _suppress(
         self, raw_cls_bbox: numpy.ndarray, raw_prob: numpy.ndarray
     ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
         cls_bbox = raw_cls_bbox.reshape((-1, self.n_class, 4))
-        bbox, label, score = [], [], []
         # Class 0 is the background; foreground labels are 0 .. n_class - 2.
-        for lbl in range(1, self.n_class):
-            prob_l = raw_prob[:, lbl]
-            mask = prob_l > self.score_thresh
-            bbox_l = cls_bbox[mask, lbl]
-            prob_l = prob_l[mask]
-            keep = non_maximum_suppression(bbox_l, self.nms_thresh, prob_l)
-            bbox.append(bbox_l[keep])
-            label.append(numpy.full((len(keep),), lbl - 1, dtype=numpy.int32))
-            score.append(prob_l[keep])
-        return (
-            numpy.concatenate(bbox, axis=0).astype(numpy.float32, copy=False),
-            numpy.concatenate(label, axis=0),
-            numpy.concatenate(score, axis=0).astype(numpy.float32, copy=False),
+        return suppress_per_class(
+            cls_bbox[:, 1:], raw_prob[:, 1:], self.nms_thresh, self.score_thresh, inclusive=False
         )
 
     def predict(self, imgs: Sequence[Any]) -> tuple[list, list, list]:

@@ -134,13 +134,13 @@ class FasterRCNNTrainChain(kusari.Chain):
 
 
 def _smooth_l1_loss(x: kusari.Variable, t: Any, in_weight: Any, sigma: float) -> kusari.Variable:
-    """Sum of the smooth L1 loss of ``in_weight * (x - t)``, quadratic below ``1 / sigma**2``."""
-    sigma2 = sigma**2
-    diff = in_weight * (x - t)
-    abs_diff = F.absolute(diff)
-    flag = (abs_diff.array < (1.0 / sigma2)).astype(numpy.float32)
-    y = flag * (sigma2 / 2.0) * F.square(diff) + (1 - flag) * (abs_diff - 0.5 / sigma2)
-    return F.sum(y)
+    """Sum of the smooth L1 loss of ``in_weight * (x - t)``, quadratic below ``1 / sigma**2``.
+
+    That is the Huber loss with ``delta = 1 / sigma**2`` divided by ``delta``.
+    """
+    delta = 1.0 / sigma**2
+    loss = F.huber_loss(in_weight * x, in_weight * t, delta, reduce="no")
+    return F.sum(loss) / delta
 
 
 def _fast_rcnn_loc_loss(

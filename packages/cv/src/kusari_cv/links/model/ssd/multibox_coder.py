@@ -9,7 +9,8 @@ from typing import Any
 import numpy
 
 from kusari import backend
-from kusari_cv.utils import bbox_iou, non_maximum_suppression
+from kusari_cv.utils import bbox_iou
+from kusari_cv.utils.bbox._per_class import suppress_per_class
 
 
 def _default_bbox(
@@ -208,17 +209,4 @@ class MultiboxCoder:
         mb_score = xp.exp(mb_conf)
         mb_score /= mb_score.sum(axis=1, keepdims=True)
 
-        bbox, label, score = [], [], []
-        for lb in range(mb_conf.shape[1] - 1):
-            score_l = mb_score[:, lb + 1]
-            keep = xp.nonzero(score_l >= score_thresh)[0]
-            if nms_thresh is not None:
-                keep = keep[non_maximum_suppression(mb_bbox[keep], nms_thresh, score_l[keep])]
-            bbox.append(mb_bbox[keep])
-            label.append(xp.full(len(keep), lb, dtype=numpy.int32))
-            score.append(score_l[keep])
-        return (
-            xp.vstack(bbox).astype(numpy.float32),
-            xp.hstack(label).astype(numpy.int32),
-            xp.hstack(score).astype(numpy.float32),
-        )
+        return suppress_per_class(mb_bbox, mb_score[:, 1:], nms_thresh, score_thresh)

@@ -10,7 +10,7 @@ import numpy
 import kusari
 from kusari import backend
 from kusari_cv.transforms import resize_bbox, resize_contain, translate_bbox
-from kusari_cv.utils import non_maximum_suppression
+from kusari_cv.utils.bbox._per_class import suppress_per_class
 
 _PRESETS = {"visualize": (0.45, 0.5), "evaluate": (0.45, 0.005)}
 
@@ -89,21 +89,7 @@ class YOLOBase(kusari.Chain):
             ``(bbox, label, score)``: ``(R, 4)`` float32, ``(R,)`` int32, ``(R,)`` float32,
             grouped by class in increasing label order, by decreasing score within a class.
         """
-        xp = backend.get_array_module(raw_bbox)
-        bbox, label, score = [], [], []
-        for lb in range(raw_score.shape[1]):
-            score_l = raw_score[:, lb]
-            mask = score_l >= self.score_thresh
-            bbox_l = raw_bbox[mask]
-            score_l = score_l[mask]
-            keep = non_maximum_suppression(bbox_l, self.nms_thresh, score_l)
-            bbox.append(bbox_l[keep])
-            score.append(score_l[keep])
-            label.append(xp.full((len(keep),), lb, dtype=numpy.int32))
-        bbox = xp.concatenate(bbox).astype(numpy.float32, copy=False)
-        label = xp.concatenate(label)
-        score = xp.concatenate(score).astype(numpy.float32, copy=False)
-        return bbox, label, score
+        return suppress_per_class(raw_bbox, raw_score, self.nms_thresh, self.score_thresh)
 
     def predict(self, imgs: Sequence[Any]) -> tuple[list, list, list]:
         """Detect objects in images.
